@@ -1,0 +1,427 @@
+//! `Data`: where the values come from (the embedded digits, a file, or random numbers).
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{output, positive};
+use super::{Category, ComponentSettings};
+use crate::error::ShapeError;
+use crate::schema::{Setting, ValueKind};
+use crate::shape::{Input, Shape, Signal};
+
+/// The two halves of the embedded digits dataset (1,797 scanned 8x8 digits, UCI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Digits {
+    /// The images, `[64]` values in `0..=1` (8x8 pixels, row by row).
+    #[default]
+    Images,
+    /// The labels: class indices `0..10`.
+    Labels,
+}
+
+impl Digits {
+    /// The number of elements.
+    pub const COUNT: usize = 1797;
+    /// The number of classes.
+    pub const CLASSES: usize = 10;
+}
+
+/// Which columns of a CSV file a Data component reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Columns {
+    /// Every column: elements of shape `[columns]`.
+    #[default]
+    All,
+    /// The columns `start..end`: elements of shape `[end - start]`.
+    Range {
+        /// The first column, counting from 0.
+        start: usize,
+        /// One past the last column.
+        end: usize,
+    },
+    /// One column: elements of shape `[]`.
+    Single(usize),
+}
+
+/// Where a Data component's values come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DataSource {
+    /// The digits dataset embedded in percept.
+    Digits(Digits),
+    /// An IDX (optionally gzip-compressed), NPY or CSV file.
+    File {
+        /// The path; a relative path is resolved against the declaring crate's directory.
+        path: String,
+        /// For CSV files: which columns to read.
+        columns: Columns,
+    },
+    /// Uniform random values in `[0, 1)`, or random class indices when `classes` is set.
+    Random {
+        /// The per-element shape.
+        shape: Shape,
+        /// How many elements.
+        samples: usize,
+        /// The seed of the generator.
+        seed: u64,
+    },
+}
+
+/// The settings of a `Data` component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSettings {
+    /// Where the values come from.
+    pub source: DataSource,
+    /// The declared per-element shape; for a file, checked against the file when it loads.
+    pub shape: Option<Shape>,
+    /// For class labels: how many classes (the values must be integers in `0..classes`).
+    pub classes: Option<usize>,
+    /// A test file with the same layout as `file`, for `evaluate()`.
+    pub test_file: Option<String>,
+}
+
+impl Default for DataSettings {
+    fn default() -> Self {
+        DataSettings::digits(Digits::Images)
+    }
+}
+
+impl DataSettings {
+    /// The embedded digits images or labels.
+    pub fn digits(part: Digits) -> Self {
+        DataSettings {
+            source: DataSource::Digits(part),
+            shape: None,
+            classes: None,
+            test_file: None,
+        }
+    }
+
+    /// A file (IDX, NPY or CSV), every column.
+    pub fn file(path: impl Into<String>) -> Self {
+        DataSettings {
+            source: DataSource::File {
+                path: path.into(),
+                columns: Columns::All,
+            },
+            shape: None,
+            classes: None,
+            test_file: None,
+        }
+    }
+
+    /// `samples` random elements of `shape`, from seed 0.
+    pub fn random(shape: impl Into<Shape>, samples: usize) -> Self {
+        DataSettings {
+            source: DataSource::Random {
+                shape: shape.into(),
+                samples,
+                seed: 0,
+            },
+            shape: None,
+            classes: None,
+            test_file: None,
+        }
+    }
+
+    /// Reads only these CSV columns.
+    pub fn with_columns(mut self, selection: Columns) -> Self {
+        if let DataSource::File { columns, .. } = &mut self.source {
+            *columns = selection;
+        }
+        self
+    }
+
+    /// Declares the values as class indices `0..classes`.
+    pub fn with_classes(mut self, classes: usize) -> Self {
+        self.classes = Some(classes);
+        self
+    }
+
+    /// Declares the per-element shape.
+    pub fn with_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.shape = Some(shape.into());
+        self
+    }
+
+    /// Names a test file of the same layout.
+    pub fn with_test_file(mut self, path: impl Into<String>) -> Self {
+        self.test_file = Some(path.into());
+        self
+    }
+
+    /// Records the per-element shape read from the file (its header, or its CSV columns),
+    /// after checking it against the declared `shape`.
+    pub fn resolve_file_shape(&mut self, this: &str, found: Shape) -> Result<(), ShapeError> {
+        if let (Some(declared), DataSource::File { path, .. }) = (&self.shape, &self.source)
+            && !declared.same_values(&found)
+            && *declared != found
+        {
+            return Err(ShapeError::DataShape {
+                component: this.to_string(),
+                file: path.clone(),
+                declared: declared.clone(),
+                found,
+            });
+        }
+        if self.shape.is_none() {
+            self.shape = Some(found);
+        }
+        Ok(())
+    }
+
+    fn element_shape(&self, this: &str) -> Result<Shape, ShapeError> {
+        match &self.source {
+            DataSource::Digits(Digits::Images) => Ok(Shape::from([64])),
+            DataSource::Digits(Digits::Labels) => Ok(Shape::scalar()),
+            DataSource::Random { shape, samples, .. } => {
+                positive(this, "samples", *samples)?;
+                Ok(self.shape.clone().unwrap_or_else(|| shape.clone()))
+            }
+            DataSource::File { path, .. } => {
+                self.shape
+                    .clone()
+                    .ok_or_else(|| ShapeError::UnknownDataShape {
+                        component: this.to_string(),
+                        file: path.clone(),
+                    })
+            }
+        }
+    }
+}
+
+impl ComponentSettings for DataSettings {
+    const CATEGORY: Category = Category::Data;
+    const TYPE: &'static str = "Data";
+    const SCHEMA: &'static [Setting] = &[
+        Setting::optional(
+            "source",
+            ValueKind::Choice(&["Digits::Images", "Digits::Labels"]),
+            "Digits::Images",
+            "the embedded digits dataset: its images ([64], 0..=1) or labels (10 classes)",
+        ),
+        Setting::optional(
+            "file",
+            ValueKind::Path,
+            "none",
+            "an IDX, NPY or CSV file to read instead",
+        ),
+        Setting::optional(
+            "columns",
+            ValueKind::Columns,
+            "every column",
+            "CSV columns: `a..b` or `k`",
+        ),
+        Setting::optional(
+            "random",
+            ValueKind::Shape,
+            "none",
+            "random values of this shape instead",
+        ),
+        Setting::optional(
+            "samples",
+            ValueKind::Integer,
+            "1000",
+            "how many random elements",
+        ),
+        Setting::optional(
+            "seed",
+            ValueKind::Integer,
+            "0",
+            "the seed of the random values",
+        ),
+        Setting::optional(
+            "classes",
+            ValueKind::Integer,
+            "none",
+            "the values are class indices 0..classes",
+        ),
+        Setting::optional(
+            "shape",
+            ValueKind::Shape,
+            "read from the file",
+            "the per-element shape",
+        ),
+        Setting::optional(
+            "test_file",
+            ValueKind::Path,
+            "none",
+            "a test file of the same layout",
+        ),
+    ];
+
+    fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
+        if !inputs.is_empty() {
+            return Err(ShapeError::Arity {
+                component: this.to_string(),
+                type_name: Self::TYPE,
+                expected: "no inputs",
+                found: inputs.len(),
+                fix: "remove the `<- ...` after it: a Data component is a source",
+            });
+        }
+        let shape = self.element_shape(this)?;
+        let classes = match (&self.source, self.classes) {
+            (DataSource::Digits(Digits::Labels), Some(c)) if c != Digits::CLASSES => {
+                return Err(ShapeError::InvalidSetting {
+                    component: this.to_string(),
+                    setting: "classes",
+                    problem: format!(
+                        "must be {} for the digits labels, found {c}",
+                        Digits::CLASSES
+                    ),
+                });
+            }
+            (DataSource::Digits(Digits::Labels), _) => Some(Digits::CLASSES),
+            (_, classes) => classes,
+        };
+        match classes {
+            Some(classes) => {
+                positive(this, "classes", classes)?;
+                if shape.element_count() != 1 {
+                    return Err(ShapeError::InvalidSetting {
+                        component: this.to_string(),
+                        setting: "classes",
+                        problem: format!(
+                            "applies to one class index per element, but the elements have shape `{shape}`; select one column, or drop `classes`"
+                        ),
+                    });
+                }
+                Ok(Signal::class_indices(classes))
+            }
+            None => output(this, shape),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_images_are_64_values() {
+        let s = DataSettings::digits(Digits::Images)
+            .infer("images", &[])
+            .unwrap();
+        assert_eq!(s, Signal::new([64]));
+    }
+
+    #[test]
+    fn digits_labels_are_10_classes() {
+        let s = DataSettings::digits(Digits::Labels)
+            .infer("labels", &[])
+            .unwrap();
+        assert_eq!(s, Signal::class_indices(10));
+    }
+
+    #[test]
+    fn digits_labels_reject_another_class_count() {
+        let err = DataSettings::digits(Digits::Labels)
+            .with_classes(3)
+            .infer("labels", &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ShapeError::InvalidSetting {
+                    setting: "classes",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn random_uses_its_shape() {
+        let s = DataSettings::random([4, 4, 2], 10).infer("r", &[]).unwrap();
+        assert_eq!(s, Signal::new([4, 4, 2]));
+    }
+
+    #[test]
+    fn random_needs_samples() {
+        let err = DataSettings::random([4], 0).infer("r", &[]).unwrap_err();
+        assert!(matches!(
+            err,
+            ShapeError::InvalidSetting {
+                setting: "samples",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn file_without_known_shape_is_an_error() {
+        let err = DataSettings::file("x.idx").infer("x", &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`x`: the shape of `x.idx` is unknown (the file could not be read); declare it with `shape: [...]`"
+        );
+    }
+
+    #[test]
+    fn file_shape_is_checked_against_the_declared_one() {
+        let mut d = DataSettings::file("train.idx3").with_shape([28, 28, 1]);
+        let err = d
+            .resolve_file_shape("images", Shape::from([28, 28]))
+            .unwrap_err();
+        assert!(matches!(err, ShapeError::DataShape { .. }));
+        assert!(
+            err.to_string()
+                .contains("`train.idx3` holds elements of shape `[28, 28]`"),
+            "{err}"
+        );
+        let mut d = DataSettings::file("train.idx3");
+        d.resolve_file_shape("images", Shape::from([28, 28]))
+            .unwrap();
+        assert_eq!(d.infer("images", &[]).unwrap(), Signal::new([28, 28]));
+    }
+
+    #[test]
+    fn labels_with_classes_are_class_indices() {
+        let mut d = DataSettings::file("iris.csv")
+            .with_columns(Columns::Single(4))
+            .with_classes(3);
+        d.resolve_file_shape("labels", Shape::scalar()).unwrap();
+        assert_eq!(d.infer("labels", &[]).unwrap(), Signal::class_indices(3));
+    }
+
+    #[test]
+    fn classes_on_wide_elements_is_an_error() {
+        let mut d = DataSettings::file("iris.csv").with_classes(3);
+        d.resolve_file_shape("labels", Shape::from([5])).unwrap();
+        let err = d.infer("labels", &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("elements have shape `[5]`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn data_takes_no_inputs() {
+        let signal = Signal::new([1]);
+        let err = DataSettings::default()
+            .infer(
+                "d",
+                &[Input {
+                    name: "x",
+                    signal: &signal,
+                }],
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ShapeError::Arity {
+                expected: "no inputs",
+                found: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn rank_four_is_rejected() {
+        let err = DataSettings::random([2, 2, 2, 2], 3)
+            .infer("r", &[])
+            .unwrap_err();
+        assert!(matches!(err, ShapeError::RankTooHigh { rank: 4, .. }));
+    }
+}

@@ -1,0 +1,53 @@
+//! `Flatten`: every value of an element in one row, in the user's layout (height, width, channels).
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{one_input, output};
+use super::{Category, ComponentSettings};
+use crate::error::ShapeError;
+use crate::schema::Setting;
+use crate::shape::{Input, Shape, Signal};
+
+/// The settings of a `Flatten` component (it has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FlattenSettings {}
+
+impl ComponentSettings for FlattenSettings {
+    const CATEGORY: Category = Category::Process;
+    const TYPE: &'static str = "Flatten";
+    const SCHEMA: &'static [Setting] = &[];
+
+    fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
+        let input = one_input(this, Self::TYPE, inputs)?;
+        output(this, Shape::from([input.signal.shape.element_count()]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::rules::test_support::inputs;
+
+    #[test]
+    fn flattens_every_rank() {
+        let f = FlattenSettings {};
+        assert_eq!(
+            f.infer("f", &inputs(&[Signal::new([3, 3, 16])])).unwrap(),
+            Signal::new([144])
+        );
+        assert_eq!(
+            f.infer("f", &inputs(&[Signal::new([7])])).unwrap(),
+            Signal::new([7])
+        );
+        assert_eq!(
+            f.infer("f", &inputs(&[Signal::class_indices(4)])).unwrap(),
+            Signal::new([1])
+        );
+    }
+
+    #[test]
+    fn takes_one_input() {
+        let err = FlattenSettings {}.infer("f", &[]).unwrap_err();
+        assert!(matches!(err, ShapeError::Arity { found: 0, .. }));
+    }
+}

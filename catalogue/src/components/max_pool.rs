@@ -1,0 +1,149 @@
+//! `MaxPool`: the largest value of each window, channel by channel.
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{one_input, output, positive, wrong_rank};
+use super::{Category, ComponentSettings};
+use crate::error::ShapeError;
+use crate::schema::{Setting, ValueKind};
+use crate::shape::{Input, Shape, Signal};
+
+/// The settings of a `MaxPool` component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaxPoolSettings {
+    /// The side of the square window (default 2).
+    pub size: usize,
+    /// The step between windows (default: the window size).
+    pub stride: Option<usize>,
+}
+
+impl Default for MaxPoolSettings {
+    fn default() -> Self {
+        MaxPoolSettings {
+            size: 2,
+            stride: None,
+        }
+    }
+}
+
+impl MaxPoolSettings {
+    /// A `size` x `size` window moved by its own size.
+    pub fn new(size: usize) -> Self {
+        MaxPoolSettings { size, stride: None }
+    }
+
+    /// The step between windows.
+    pub fn stride(&self) -> usize {
+        self.stride.unwrap_or(self.size)
+    }
+}
+
+impl ComponentSettings for MaxPoolSettings {
+    const CATEGORY: Category = Category::DeepLearning;
+    const TYPE: &'static str = "MaxPool";
+    const SCHEMA: &'static [Setting] = &[
+        Setting::optional(
+            "size",
+            ValueKind::Integer,
+            "2",
+            "the side of the square window",
+        ),
+        Setting::optional(
+            "stride",
+            ValueKind::Integer,
+            "size",
+            "the step between windows",
+        ),
+    ];
+
+    fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
+        let input = one_input(this, Self::TYPE, inputs)?;
+        positive(this, "size", self.size)?;
+        positive(this, "stride", self.stride())?;
+        let shape = &input.signal.shape;
+        let &[h, w, c] = shape.dims() else {
+            return Err(wrong_rank(
+                this,
+                Self::TYPE,
+                input,
+                "an image `[height, width, channels]`",
+                format!(
+                    "insert a `Reshape` to `[h, w, c]` between `{}` and `{this}`",
+                    input.name
+                ),
+            ));
+        };
+        if self.size > h || self.size > w {
+            return Err(ShapeError::WindowTooLarge {
+                component: this.to_string(),
+                type_name: Self::TYPE,
+                window: "pool window",
+                size: self.size,
+                input: input.name.to_string(),
+                found: shape.clone(),
+                limit: h.min(w),
+                alternative: "",
+            });
+        }
+        let stride = self.stride();
+        output(
+            this,
+            Shape::from([
+                (h - self.size) / stride + 1,
+                (w - self.size) / stride + 1,
+                c,
+            ]),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::rules::test_support::inputs;
+
+    #[test]
+    fn halves_the_image() {
+        let p = MaxPoolSettings::new(2);
+        assert_eq!(
+            p.infer("pool", &inputs(&[Signal::new([8, 8, 16])]))
+                .unwrap(),
+            Signal::new([4, 4, 16])
+        );
+        assert_eq!(
+            p.infer("pool", &inputs(&[Signal::new([7, 7, 3])])).unwrap(),
+            Signal::new([3, 3, 3])
+        );
+    }
+
+    #[test]
+    fn honours_the_stride() {
+        let p = MaxPoolSettings {
+            size: 3,
+            stride: Some(1),
+        };
+        assert_eq!(
+            p.infer("pool", &inputs(&[Signal::new([5, 5, 2])])).unwrap(),
+            Signal::new([3, 3, 2])
+        );
+    }
+
+    #[test]
+    fn rejects_a_window_larger_than_the_input() {
+        let err = MaxPoolSettings::new(4)
+            .infer("pool", &inputs(&[Signal::new([3, 3, 1])]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`pool` (MaxPool) has a pool window of 4x4, larger than `a`'s `[3, 3, 1]`; use a pool window of at most 3"
+        );
+    }
+
+    #[test]
+    fn rejects_flat_inputs() {
+        let err = MaxPoolSettings::new(2)
+            .infer("pool", &inputs(&[Signal::new([16])]))
+            .unwrap_err();
+        assert!(matches!(err, ShapeError::Rank { .. }));
+    }
+}

@@ -1,0 +1,229 @@
+//! Every built-in component type: its category, settings (with defaults) and shape rule.
+//!
+//! | category (class prefix) | types |
+//! | --- | --- |
+//! | Data (`Data`) | [`DataSettings`] |
+//! | Processing (`Process`) | [`ReshapeSettings`], [`FlattenSettings`], [`RescaleSettings`], [`OneHotSettings`] |
+//! | Deep Learning (`DeepLearning`) | [`DenseSettings`], [`ConvSettings`], [`MaxPoolSettings`], [`DropoutSettings`], [`BatchNormSettings`] |
+//! | Mathematics (`Math`) | [`MergeSettings`], [`ArgmaxSettings`], [`SoftmaxSettings`] |
+//! | Training (`Train`) | [`ClassificationSettings`], [`RegressionSettings`] |
+
+mod argmax;
+mod batch_norm;
+mod classification;
+mod conv;
+mod data;
+mod dense;
+mod dropout;
+mod flatten;
+mod max_pool;
+mod merge;
+mod one_hot;
+mod regression;
+mod rescale;
+mod reshape;
+mod rules;
+mod softmax;
+mod training;
+
+pub use argmax::ArgmaxSettings;
+pub use batch_norm::BatchNormSettings;
+pub use classification::ClassificationSettings;
+pub use conv::{ConvSettings, Padding};
+pub use data::{Columns, DataSettings, DataSource, Digits};
+pub use dense::DenseSettings;
+pub use dropout::DropoutSettings;
+pub use flatten::FlattenSettings;
+pub use max_pool::MaxPoolSettings;
+pub use merge::{MergeOp, MergeSettings};
+pub use one_hot::OneHotSettings;
+pub use regression::RegressionSettings;
+pub use rescale::RescaleSettings;
+pub use reshape::ReshapeSettings;
+pub use softmax::SoftmaxSettings;
+pub use training::TrainingSettings;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ShapeError;
+use crate::schema::Setting;
+use crate::shape::{Input, Signal};
+
+/// The category of a component, the first part of its PerceptiLabs class name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Category {
+    /// Data sources.
+    Data,
+    /// Processing: reshaping and rescaling.
+    Process,
+    /// Deep learning layers.
+    DeepLearning,
+    /// Mathematics.
+    Math,
+    /// Training components.
+    Train,
+    /// User-written components.
+    Custom,
+}
+
+impl Category {
+    /// The class-name prefix (`"DeepLearning"`).
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Category::Data => "Data",
+            Category::Process => "Process",
+            Category::DeepLearning => "DeepLearning",
+            Category::Math => "Math",
+            Category::Train => "Train",
+            Category::Custom => "Custom",
+        }
+    }
+}
+
+/// The settings of one built-in component type: what the catalogue knows about it.
+pub trait ComponentSettings: Clone + Default + Into<Settings> {
+    /// The category.
+    const CATEGORY: Category;
+    /// The type name as written in `model!` (`"Dense"`).
+    const TYPE: &'static str;
+    /// The keys it takes.
+    const SCHEMA: &'static [Setting];
+    /// The shape rule: the output for these inputs, or why they do not fit.
+    ///
+    /// `this` is the instance name, used in error messages.
+    fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError>;
+}
+
+macro_rules! settings_enum {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        /// The settings of any built-in component.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub enum Settings {
+            $(
+                #[doc = concat!("A `", stringify!($variant), "` component.")]
+                $variant($ty),
+            )*
+        }
+
+        $(
+            impl From<$ty> for Settings {
+                fn from(settings: $ty) -> Self {
+                    Settings::$variant(settings)
+                }
+            }
+        )*
+
+        impl Settings {
+            /// The category.
+            pub fn category(&self) -> Category {
+                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::CATEGORY,)* }
+            }
+
+            /// The type name as written in `model!`.
+            pub fn type_name(&self) -> &'static str {
+                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::TYPE,)* }
+            }
+
+            /// The keys this type takes.
+            pub fn schema(&self) -> &'static [Setting] {
+                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::SCHEMA,)* }
+            }
+
+            /// The shape rule of this type.
+            pub fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
+                match self { $(Settings::$variant(s) => s.infer(this, inputs),)* }
+            }
+
+            /// The default settings of the type named `type_name`, if it is a built-in.
+            pub fn default_for(type_name: &str) -> Option<Settings> {
+                $(
+                    if type_name == <$ty as ComponentSettings>::TYPE {
+                        return Some(<$ty>::default().into());
+                    }
+                )*
+                None
+            }
+
+            /// The names of every built-in type.
+            pub const TYPE_NAMES: &'static [&'static str] =
+                &[$(<$ty as ComponentSettings>::TYPE,)*];
+        }
+    };
+}
+
+settings_enum! {
+    Data(DataSettings),
+    Reshape(ReshapeSettings),
+    Flatten(FlattenSettings),
+    Rescale(RescaleSettings),
+    OneHot(OneHotSettings),
+    Dense(DenseSettings),
+    Conv(ConvSettings),
+    MaxPool(MaxPoolSettings),
+    Dropout(DropoutSettings),
+    BatchNorm(BatchNormSettings),
+    Merge(MergeSettings),
+    Argmax(ArgmaxSettings),
+    Softmax(SoftmaxSettings),
+    Classification(ClassificationSettings),
+    Regression(RegressionSettings),
+}
+
+impl Settings {
+    /// The training settings, for a Training component.
+    pub fn training(&self) -> Option<&TrainingSettings> {
+        match self {
+            Settings::Classification(s) => Some(&s.training),
+            Settings::Regression(s) => Some(&s.training),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_has_defaults_and_a_schema() {
+        for name in Settings::TYPE_NAMES {
+            let settings = Settings::default_for(name).unwrap();
+            assert_eq!(settings.type_name(), *name);
+            let mut keys: Vec<_> = settings.schema().iter().map(|s| s.name).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), settings.schema().len(), "{name} repeats a key");
+        }
+        assert!(Settings::default_for("Dense2").is_none());
+    }
+
+    #[test]
+    fn categories_give_class_prefixes() {
+        assert_eq!(
+            Settings::default_for("Reshape")
+                .unwrap()
+                .category()
+                .prefix(),
+            "Process"
+        );
+        assert_eq!(
+            Settings::default_for("Dense").unwrap().category().prefix(),
+            "DeepLearning"
+        );
+        assert_eq!(
+            Settings::default_for("Merge").unwrap().category().prefix(),
+            "Math"
+        );
+        assert_eq!(
+            Settings::default_for("Classification")
+                .unwrap()
+                .category()
+                .prefix(),
+            "Train"
+        );
+        assert_eq!(
+            Settings::default_for("Data").unwrap().category().prefix(),
+            "Data"
+        );
+    }
+}

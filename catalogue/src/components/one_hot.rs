@@ -1,0 +1,92 @@
+//! `OneHot`: a class index into a vector with a 1 at that index.
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{one_input, output, positive, wrong_rank};
+use super::{Category, ComponentSettings};
+use crate::error::ShapeError;
+use crate::schema::{Setting, ValueKind};
+use crate::shape::{Input, Shape, Signal};
+
+/// The settings of a `OneHot` component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OneHotSettings {
+    /// The number of classes; by default the class count of the input (`classes:` on its Data).
+    pub classes: Option<usize>,
+}
+
+impl ComponentSettings for OneHotSettings {
+    const CATEGORY: Category = Category::Process;
+    const TYPE: &'static str = "OneHot";
+    const SCHEMA: &'static [Setting] = &[Setting::optional(
+        "classes",
+        ValueKind::Integer,
+        "the input's class count",
+        "the number of classes, the width of the output",
+    )];
+
+    fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
+        let input = one_input(this, Self::TYPE, inputs)?;
+        if input.signal.shape.element_count() != 1 {
+            return Err(wrong_rank(
+                this,
+                Self::TYPE,
+                input,
+                "one class index per element `[]`",
+                format!("feed it class labels, e.g. a Data component with `classes: n`"),
+            ));
+        }
+        let classes =
+            self.classes
+                .or(input.signal.classes)
+                .ok_or_else(|| ShapeError::UnknownClasses {
+                    component: this.to_string(),
+                    type_name: Self::TYPE,
+                    input: input.name.to_string(),
+                })?;
+        positive(this, "classes", classes)?;
+        output(this, Shape::from([classes]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::rules::test_support::inputs;
+
+    #[test]
+    fn uses_the_class_count_of_its_input() {
+        let out = OneHotSettings::default()
+            .infer("o", &inputs(&[Signal::class_indices(10)]))
+            .unwrap();
+        assert_eq!(out, Signal::new([10]));
+    }
+
+    #[test]
+    fn explicit_classes_win() {
+        let o = OneHotSettings { classes: Some(4) };
+        assert_eq!(
+            o.infer("o", &inputs(&[Signal::new([1])])).unwrap(),
+            Signal::new([4])
+        );
+    }
+
+    #[test]
+    fn needs_a_class_count() {
+        let err = OneHotSettings::default()
+            .infer("o", &inputs(&[Signal::new([])]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`o` (OneHot) needs to know how many classes `a` has; add `classes: n` to `a`"
+        );
+    }
+
+    #[test]
+    fn rejects_wide_inputs() {
+        let err = OneHotSettings::default()
+            .infer("o", &inputs(&[Signal::new([3])]))
+            .unwrap_err();
+        assert!(matches!(err, ShapeError::Rank { .. }), "{err}");
+    }
+}

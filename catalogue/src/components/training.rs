@@ -1,0 +1,124 @@
+//! The settings that both Training components share.
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{in_range, positive};
+use crate::error::ShapeError;
+use crate::optimizer::Optimizer;
+use crate::schema::{Setting, ValueKind};
+use crate::shape::Input;
+
+/// How a Training component trains.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSettings {
+    /// Passes over the training data (default 10).
+    pub epochs: usize,
+    /// Elements per optimizer step (default 32).
+    pub batch_size: usize,
+    /// The optimizer (default `Adam { learning_rate: 0.001 }`).
+    pub optimizer: Optimizer,
+    /// The fraction of the data held out for validation, drawn at random with the seed, in
+    /// `[0, 1)` (default 0.2).
+    pub validation: f64,
+    /// The seed of the split, the shuffles, the initial weights and dropout (default 42).
+    pub seed: u64,
+    /// Capture loss and accuracy only, not each component's outputs, weights and gradients
+    /// (default false).
+    pub headless: bool,
+}
+
+impl Default for TrainingSettings {
+    fn default() -> Self {
+        TrainingSettings {
+            epochs: 10,
+            batch_size: 32,
+            optimizer: Optimizer::adam(),
+            validation: 0.2,
+            seed: 42,
+            headless: false,
+        }
+    }
+}
+
+impl TrainingSettings {
+    /// The keys shared by Classification and Regression.
+    pub(crate) const SCHEMA: &'static [Setting] = &[
+        Setting::optional(
+            "epochs",
+            ValueKind::Integer,
+            "10",
+            "passes over the training data",
+        ),
+        Setting::optional(
+            "batch_size",
+            ValueKind::Integer,
+            "32",
+            "elements per optimizer step",
+        ),
+        Setting::optional(
+            "optimizer",
+            ValueKind::Optimizer,
+            "Adam { learning_rate: 0.001 }",
+            "`Sgd { learning_rate, momentum }`, `Adam { learning_rate }` or `RmsProp { learning_rate }`",
+        ),
+        Setting::optional(
+            "validation",
+            ValueKind::Float,
+            "0.2",
+            "the fraction held out for validation",
+        ),
+        Setting::optional(
+            "seed",
+            ValueKind::Integer,
+            "42",
+            "the seed of everything random",
+        ),
+        Setting::optional(
+            "headless",
+            ValueKind::Bool,
+            "false",
+            "capture loss and accuracy only",
+        ),
+    ];
+
+    /// Checks the values, and that there are two inputs (prediction, labels).
+    pub(crate) fn check<'a>(
+        &self,
+        this: &str,
+        type_name: &'static str,
+        inputs: &[Input<'a>],
+    ) -> Result<(Input<'a>, Input<'a>), ShapeError> {
+        positive(this, "epochs", self.epochs)?;
+        positive(this, "batch_size", self.batch_size)?;
+        in_range(this, "validation", self.validation, 0.0, 1.0)?;
+        let rate = self.optimizer.learning_rate();
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(ShapeError::InvalidSetting {
+                component: this.to_string(),
+                setting: "optimizer",
+                problem: format!("needs a positive `learning_rate`, found {rate}"),
+            });
+        }
+        if let Optimizer::Sgd { momentum, .. } = self.optimizer {
+            in_range(this, "optimizer", momentum, 0.0, 1.0).map_err(|_| {
+                ShapeError::InvalidSetting {
+                    component: this.to_string(),
+                    setting: "optimizer",
+                    problem: format!(
+                        "needs a `momentum` of at least 0 and below 1, found {momentum}"
+                    ),
+                }
+            })?;
+        }
+        match inputs {
+            [prediction, labels] => Ok((*prediction, *labels)),
+            _ => Err(ShapeError::Arity {
+                component: this.to_string(),
+                type_name,
+                expected: "two inputs, the prediction then the labels",
+                found: inputs.len(),
+                fix: "write `<- (prediction, labels)`",
+            }),
+        }
+    }
+}

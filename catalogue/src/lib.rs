@@ -1,0 +1,30 @@
+//! The catalogue of percept's built-in components, with no burn dependency.
+//!
+//! For every built-in component type it holds the category (the first part of the
+//! PerceptiLabs-style class name), the settings with their documented defaults, the settings
+//! schema, and the shape rule from input shapes to output shape. The `model!` macro uses it at
+//! compile time and the runtime when it builds a graph and loads data, so both give the same
+//! messages.
+//!
+//! ```
+//! use percept_catalogue::{ComponentSettings, DenseSettings, Activation, Input, Signal};
+//!
+//! let dense = DenseSettings::new(10, Activation::Softmax);
+//! let pooled = Signal::new([3, 3, 16]);
+//! let err = dense.infer("fc", &[Input { name: "pool", signal: &pooled }]).unwrap_err();
+//! assert!(err.to_string().ends_with("insert `Flatten` between `pool` and `fc`"));
+//! ```
+#![warn(missing_docs)]
+
+mod activation;
+mod components;
+mod error;
+mod optimizer;
+pub mod schema;
+mod shape;
+
+pub use activation::Activation;
+pub use components::*;
+pub use error::ShapeError;
+pub use optimizer::Optimizer;
+pub use shape::{Input, MAX_RANK, Shape, Signal};

@@ -1,0 +1,97 @@
+//! A Data component's elements, held in percept's layout and gathered into batches.
+
+use burn::prelude::*;
+use percept_catalogue::Shape;
+use percept_formats::Table;
+
+use crate::value::{Value, push_element};
+
+/// Every element of a data source, in percept's layout (images channels first), ready to be
+/// gathered into batches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    values: Vec<f32>,
+    element: Shape,
+    len: usize,
+}
+
+impl Dataset {
+    /// Takes a table read from a file (in the user's layout).
+    pub fn from_table(table: Table) -> Self {
+        let element = Shape::from(table.element_shape.clone());
+        let values = match *element.dims() {
+            [_, _, c] if c > 1 => {
+                let mut values = Vec::with_capacity(table.values.len());
+                for i in 0..table.count {
+                    push_element(&mut values, table.element(i), &element);
+                }
+                values
+            }
+            _ => table.values,
+        };
+        Dataset {
+            values,
+            element,
+            len: table.count,
+        }
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The per-element shape, in the user's layout.
+    pub fn element_shape(&self) -> &Shape {
+        &self.element
+    }
+
+    /// The values of these elements, one after the other.
+    pub fn gather(&self, indices: &[usize]) -> Vec<f32> {
+        let n = self.element.element_count();
+        let mut out = Vec::with_capacity(indices.len() * n);
+        for &i in indices {
+            out.extend_from_slice(&self.values[i * n..(i + 1) * n]);
+        }
+        out
+    }
+
+    /// A batch of these elements on `device`.
+    pub fn batch<B: Backend>(&self, indices: &[usize], device: &B::Device) -> Value<B> {
+        Value::from_values(self.gather(indices), indices.len(), &self.element, device)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathers_elements_in_order() {
+        let table = Table {
+            values: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            element_shape: vec![2],
+            count: 3,
+        };
+        let data = Dataset::from_table(table);
+        assert_eq!(data.len(), 3);
+        assert_eq!(data.gather(&[2, 0]), [4.0, 5.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn stores_images_channels_first() {
+        let table = Table {
+            values: vec![1.0, 10.0, 2.0, 20.0],
+            element_shape: vec![1, 2, 2],
+            count: 1,
+        };
+        let data = Dataset::from_table(table);
+        assert_eq!(data.gather(&[0]), [1.0, 2.0, 10.0, 20.0]);
+        assert_eq!(data.element_shape(), &Shape::from([1, 2, 2]));
+    }
+}

@@ -1,0 +1,150 @@
+//! `Dense`: a fully connected layer, `activation(x W + b)`.
+
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use percept_catalogue::{Activation, DenseSettings};
+
+use super::activate;
+use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
+use crate::error::Result;
+use crate::value::Value;
+
+/// A Dense component: burn's `Linear` and an activation.
+#[derive(Module, Debug)]
+pub struct Dense<B: Backend> {
+    linear: Linear<B>,
+    #[module(skip)]
+    meta: Meta,
+    #[module(skip)]
+    settings: DenseSettings,
+}
+
+impl<B: Backend> Dense<B> {
+    /// A Dense component taking `inputs` features, with freshly initialised weights.
+    pub fn new(meta: Meta, settings: DenseSettings, inputs: usize, device: &B::Device) -> Self {
+        let linear = LinearConfig::new(inputs, settings.units).init(device);
+        Dense {
+            linear,
+            meta,
+            settings,
+        }
+    }
+
+    /// `activation(x W + b)`.
+    ///
+    /// # Shapes
+    /// - input: `[batch, features]`
+    /// - output: `[batch, units]`
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        activate(self.linear.forward(x), self.settings.activation)
+    }
+
+    /// `x W + b` without the activation: the logits a Classification trains on when the
+    /// activation is Softmax.
+    pub fn logits(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.linear.forward(x)
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.settings.activation
+    }
+
+    pub(crate) fn forward_value(&self, x: &Value<B>, logits: bool) -> Result<Value<B>> {
+        let x = x.tensor::<2>(&self.meta.instance)?;
+        Ok(if logits {
+            self.logits(x)
+        } else {
+            self.forward(x)
+        }
+        .into())
+    }
+}
+
+impl<B: Backend> Parts for Dense<B> {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn weight_tensors(&self) -> Tensors {
+        Tensors::from([("W".to_string(), param_data(&self.linear.weight))])
+    }
+
+    fn bias_tensors(&self) -> Tensors {
+        self.linear
+            .bias
+            .iter()
+            .map(|b| ("b".to_string(), param_data(b)))
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("{:#?}", self.settings)
+    }
+
+    fn formula(&self) -> &'static str {
+        "y = activation(x W + b)"
+    }
+}
+
+impl_component!(Dense<B>, "DeepLearning", "Dense");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Component;
+    use burn::backend::NdArray;
+    use burn::module::Param;
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn computes_x_w_plus_b() {
+        let device = Default::default();
+        let mut dense = Dense::<NdArray>::new(
+            Meta::new("fc", "Dense", 1, Signal::new([2])),
+            DenseSettings::new(2, Activation::Relu),
+            3,
+            &device,
+        );
+        // W is [inputs, units] in burn.
+        dense.linear.weight = Param::from_tensor(Tensor::from_floats(
+            [[1.0, -1.0], [2.0, 0.0], [0.0, 3.0]],
+            &device,
+        ));
+        dense.linear.bias = Some(Param::from_tensor(Tensor::from_floats(
+            [0.5, -10.0],
+            &device,
+        )));
+        let x = Tensor::from_floats([[1.0, 1.0, 1.0]], &device);
+        // [1+2+0+0.5, -1+0+3-10] = [3.5, -8] -> relu -> [3.5, 0]
+        assert_eq!(
+            dense
+                .forward(x.clone())
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap(),
+            [3.5, 0.0]
+        );
+        assert_eq!(
+            dense.logits(x).into_data().to_vec::<f32>().unwrap(),
+            [3.5, -8.0]
+        );
+        assert_eq!(
+            Component::<NdArray>::weights(&dense)["W"].shape.to_vec(),
+            vec![3, 2]
+        );
+        assert_eq!(
+            Component::<NdArray>::biases(&dense)["b"]
+                .to_vec::<f32>()
+                .unwrap(),
+            [0.5, -10.0]
+        );
+        assert_eq!(Component::<NdArray>::trainable_variables(&dense).len(), 2);
+        assert_eq!(
+            Component::<NdArray>::class_name(&dense),
+            "DeepLearningDense_Dense_1"
+        );
+        let code = Component::<NdArray>::code(&dense);
+        assert!(code.contains("units: 2"), "{code}");
+    }
+}

@@ -1,0 +1,102 @@
+//! `Dropout`: zeroes a random fraction of the values while training.
+
+use burn::nn::DropoutConfig;
+use burn::prelude::*;
+use percept_catalogue::DropoutSettings;
+
+use crate::component::{Meta, Parts, impl_component};
+use crate::error::Result;
+use crate::value::{Value, by_rank};
+
+/// A Dropout component: burn's `Dropout`, active only while training.
+#[derive(Module, Debug, Clone)]
+pub struct Dropout {
+    dropout: burn::nn::Dropout,
+    #[module(skip)]
+    meta: Meta,
+    #[module(skip)]
+    settings: DropoutSettings,
+}
+
+impl Dropout {
+    /// A Dropout component.
+    pub fn new(meta: Meta, settings: DropoutSettings) -> Self {
+        Dropout {
+            dropout: DropoutConfig::new(settings.rate).init(),
+            meta,
+            settings,
+        }
+    }
+
+    /// While training, zeroes each value with probability `rate` and scales the others by
+    /// `1 / (1 - rate)`; otherwise returns `x`. (burn also leaves `x` unchanged on a backend
+    /// without autodiff, as in previews.)
+    ///
+    /// # Shapes
+    /// - input and output: `[batch, ...]`
+    pub fn forward<B: Backend, const D: usize>(
+        &self,
+        x: Tensor<B, D>,
+        is_training: bool,
+    ) -> Tensor<B, D> {
+        if is_training {
+            self.dropout.forward(x)
+        } else {
+            x
+        }
+    }
+
+    pub(crate) fn forward_value<B: Backend>(
+        &self,
+        x: &Value<B>,
+        is_training: bool,
+    ) -> Result<Value<B>> {
+        Ok(by_rank!(x, &self.meta.instance, |t| self.forward(t, is_training)))
+    }
+}
+
+impl Parts for Dropout {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn describe(&self) -> String {
+        format!("{:#?}", self.settings)
+    }
+
+    fn formula(&self) -> &'static str {
+        "y = x * mask / (1 - rate) while training, x otherwise"
+    }
+}
+
+impl_component!(Dropout, "DeepLearning", "Dropout");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::{Autodiff, NdArray};
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn zeroes_about_rate_while_training_only() {
+        let d = Dropout::new(
+            Meta::new("d", "Dropout", 1, Signal::new([1000])),
+            DropoutSettings { rate: 0.25 },
+        );
+        let device = Default::default();
+        let x = Tensor::<Autodiff<NdArray>, 2>::ones([1, 1000], &device);
+        let y = d
+            .forward(x.clone(), true)
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        let zeros = y.iter().filter(|v| **v == 0.0).count();
+        assert!((150..350).contains(&zeros), "{zeros} zeros");
+        assert!(
+            y.iter()
+                .all(|v| *v == 0.0 || (*v - 1.0 / 0.75).abs() < 1e-6)
+        );
+        let y = d.forward(x, false).into_data().to_vec::<f32>().unwrap();
+        assert!(y.iter().all(|v| *v == 1.0));
+    }
+}

@@ -1,0 +1,60 @@
+//! `Flatten`: every value of an element in one row.
+
+use burn::prelude::*;
+use percept_catalogue::FlattenSettings;
+
+use crate::component::{Meta, Parts, impl_component};
+use crate::error::Result;
+use crate::value::{Value, to_user_axes};
+
+/// A Flatten component. Images flatten in the user's layout (height, width, channels), so a
+/// Dense after it sees the values in TensorFlow's order.
+#[derive(Module, Debug, Clone)]
+pub struct Flatten {
+    #[module(skip)]
+    meta: Meta,
+}
+
+impl Flatten {
+    /// A Flatten component.
+    pub fn new(meta: Meta, _settings: FlattenSettings) -> Self {
+        Flatten { meta }
+    }
+
+    /// Flattens a batch.
+    ///
+    /// # Shapes
+    /// - input: `[batch, ...]`
+    /// - output: `[batch, values per element]`
+    pub fn forward<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, 2> {
+        let batch = x.dims()[0];
+        x.permute(to_user_axes::<D>()).reshape([batch as i32, -1])
+    }
+
+    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
+        let this = &self.meta.instance;
+        Ok(match x.rank() {
+            1 => self.forward(x.tensor::<1>(this)?),
+            2 => self.forward(x.tensor::<2>(this)?),
+            3 => self.forward(x.tensor::<3>(this)?),
+            _ => self.forward(x.tensor::<4>(this)?),
+        }
+        .into())
+    }
+}
+
+impl Parts for Flatten {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn describe(&self) -> String {
+        "FlattenSettings {}".to_string()
+    }
+
+    fn formula(&self) -> &'static str {
+        "every value of an element in one row"
+    }
+}
+
+impl_component!(Flatten, "Process", "Flatten");

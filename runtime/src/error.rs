@@ -1,0 +1,153 @@
+//! `percept::Error`: everything that can go wrong on user input, with what was expected.
+
+use std::path::PathBuf;
+
+use percept_catalogue::ShapeError;
+use percept_formats::FormatError;
+use thiserror::Error;
+
+/// The result type of percept.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong on user input. Each message names the file, position or
+/// component and what was expected.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A shape or setting error found while building the graph or loading data.
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
+
+    /// A data file that cannot be read, or whose contents are not what was declared.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+
+    /// Two components with the same instance name.
+    #[error("two components are named `{name}`; give each component its own name")]
+    DuplicateName {
+        /// The name.
+        name: String,
+    },
+
+    /// An input that names no component.
+    #[error("`{component}` takes input `{input}`, but no component is named `{input}`{hint}")]
+    UnknownInput {
+        /// The component.
+        component: String,
+        /// The missing input.
+        input: String,
+        /// A suggestion (`; did you mean `images`?`), or nothing.
+        hint: String,
+    },
+
+    /// Components that feed each other in a loop.
+    #[error("the components {} feed each other in a cycle; a model's graph must not loop", cycle.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" -> "))]
+    Cycle {
+        /// The components on the cycle, in order, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+
+    /// A component whose output nobody uses.
+    #[error("`{component}` feeds nothing; connect it to a component, or remove it")]
+    Unused {
+        /// The component.
+        component: String,
+    },
+
+    /// A model without exactly one Training component.
+    #[error("a model needs exactly one Training component (Classification or Regression), found {}{}", found.len(), if found.is_empty() { String::new() } else { format!(": {}", found.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")) })]
+    TrainingCount {
+        /// The Training components found.
+        found: Vec<String>,
+    },
+
+    /// Data components of different lengths.
+    #[error(
+        "`{component}` has {count} elements but `{first}` has {first_count}; every Data component of a model must hold as many elements"
+    )]
+    DataCount {
+        /// The first Data component.
+        first: String,
+        /// Its element count.
+        first_count: usize,
+        /// The component that differs.
+        component: String,
+        /// Its element count.
+        count: usize,
+    },
+
+    /// Too few elements to train, validate or evaluate.
+    #[error("{what}: {problem}")]
+    NotEnoughData {
+        /// What was attempted.
+        what: &'static str,
+        /// Why there is not enough data.
+        problem: String,
+    },
+
+    /// `evaluate()` on a model whose Data components have no `test_file`.
+    #[error("`{component}` has no `test_file`; name one to evaluate the model on a test set")]
+    NoTestFile {
+        /// The Data component without a test file.
+        component: String,
+    },
+
+    /// A predict input of the wrong shape.
+    #[error(
+        "`predict` got elements of shape `{found}` for `{component}`, which expects `{expected}`"
+    )]
+    PredictShape {
+        /// The Data component fed.
+        component: String,
+        /// Its shape.
+        expected: percept_catalogue::Shape,
+        /// The shape given.
+        found: percept_catalogue::Shape,
+    },
+
+    /// A loss that became NaN or infinite.
+    #[error(
+        "the loss became {loss} at epoch {epoch}, step {step}; training stopped (the model keeps the weights of the last good step): try a smaller `learning_rate`, or rescale the data"
+    )]
+    NonFiniteLoss {
+        /// The epoch, from 1.
+        epoch: usize,
+        /// The step in that epoch, from 1.
+        step: usize,
+        /// The loss value.
+        loss: f32,
+    },
+
+    /// A file that cannot be written or read while saving or loading a model.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// `write` or `read`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+
+    /// A saved model that does not match this model.
+    #[error("cannot load the model from `{}`: {message}", path.display())]
+    Record {
+        /// The directory or file.
+        path: PathBuf,
+        /// What burn's recorder reported.
+        message: String,
+    },
+
+    /// A value flowing between components has an unexpected rank. This is a bug in percept.
+    #[error(
+        "internal error: `{component}` got a tensor of rank {found}, expected {expected} (please report this)"
+    )]
+    Internal {
+        /// The component.
+        component: String,
+        /// The expected batch rank.
+        expected: usize,
+        /// The rank found.
+        found: usize,
+    },
+}

@@ -1,0 +1,470 @@
+//! A built model: its components, their wiring, and what can be done with it.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use burn::record::{FullPrecisionSettings, NamedMpkFileRecorder};
+use burn::tensor::backend::AutodiffBackend;
+use percept_catalogue::{Settings, Shape};
+
+use super::builder::ModelBuilder;
+use super::plan::Plan;
+use super::summary::Summary;
+use crate::components::Node;
+use crate::components::data::{Data, Dataset};
+use crate::error::{Error, Result};
+use crate::training::Progress;
+use crate::value::{Value, push_element};
+
+/// The components of a model, as one burn module (what the optimizer updates and the recorder
+/// saves).
+#[derive(Module, Debug)]
+pub struct Graph<B: Backend> {
+    /// The components, in declaration order.
+    pub nodes: Vec<Node<B>>,
+}
+
+/// A model: a checked graph of components on a burn backend.
+///
+/// Build one with [`ModelBuilder`] (or `model!`). On `TrainingBackend` it can be trained with
+/// `run()`; on any backend it can be previewed, evaluated, asked for predictions, summarised,
+/// saved and loaded.
+#[derive(Debug, Clone)]
+pub struct Model<B: Backend> {
+    pub(crate) graph: Graph<B>,
+    pub(crate) plan: Arc<Plan>,
+    pub(crate) device: B::Device,
+    pub(crate) progress: Progress,
+}
+
+/// How a forward pass runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pass {
+    /// Dropout and BatchNorm behave as in training.
+    pub is_training: bool,
+    /// Each component's first output element is captured for previews.
+    pub capture: bool,
+    /// The prediction is computed as logits when it ends in Softmax.
+    pub logits: bool,
+}
+
+/// The file the parameters are saved in, inside the directory given to `save`.
+pub const WEIGHTS_FILE: &str = "model.mpk";
+/// The file the model's structure is saved in, inside the directory given to `save`.
+pub const STRUCTURE_FILE: &str = "model.json";
+
+impl<B: Backend> Model<B> {
+    pub(crate) fn from_parts(plan: Plan, nodes: Vec<Node<B>>, device: B::Device) -> Self {
+        Model {
+            graph: Graph { nodes },
+            plan: Arc::new(plan),
+            device,
+            progress: Progress::default(),
+        }
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.plan.name
+    }
+
+    /// The checked structure: wiring, order and shapes.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The device the model lives on.
+    pub fn device(&self) -> &B::Device {
+        &self.device
+    }
+
+    /// The components, in declaration order.
+    pub fn components(&self) -> &[Node<B>] {
+        &self.graph.nodes
+    }
+
+    /// The component named `instance`.
+    pub fn component(&self, instance: &str) -> Option<&Node<B>> {
+        self.plan.index_of(instance).map(|i| &self.graph.nodes[i])
+    }
+
+    /// The Data component named `instance`, to replace its file at run time.
+    pub fn data_mut(&mut self, instance: &str) -> Option<&mut Data> {
+        let i = self.plan.index_of(instance)?;
+        match &mut self.graph.nodes[i] {
+            Node::Data(data) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// How `run()` shows its progress (by default a bar on a terminal, lines elsewhere).
+    pub fn set_progress(&mut self, progress: Progress) {
+        self.progress = progress;
+    }
+
+    /// The total number of trainable values.
+    pub fn num_params(&self) -> usize {
+        self.graph.num_params()
+    }
+
+    /// The training (or, with `test`, the test) values of every Data component, checked to
+    /// hold as many elements each.
+    pub(crate) fn datasets(&self, test: bool) -> Result<Vec<(usize, Arc<Dataset>)>> {
+        let mut sets: Vec<(usize, Arc<Dataset>)> = Vec::new();
+        for &i in &self.plan.data {
+            let Node::Data(data) = &self.graph.nodes[i] else {
+                unreachable!("plan.data holds Data")
+            };
+            let set = if test {
+                data.test_dataset()?.ok_or_else(|| Error::NoTestFile {
+                    component: data.meta_instance(),
+                })?
+            } else {
+                data.dataset()?
+            };
+            if let Some((first, first_set)) = sets.first()
+                && first_set.len() != set.len()
+            {
+                return Err(Error::DataCount {
+                    first: self.plan.entries[*first].instance.clone(),
+                    first_count: first_set.len(),
+                    component: self.plan.entries[i].instance.clone(),
+                    count: set.len(),
+                });
+            }
+            sets.push((i, set));
+        }
+        Ok(sets)
+    }
+
+    /// A batch of the elements at `indices` from each dataset, placed by component index.
+    pub(crate) fn batch(
+        &self,
+        sets: &[(usize, Arc<Dataset>)],
+        indices: &[usize],
+    ) -> Vec<Option<Value<B>>> {
+        let mut values = vec![None; self.graph.nodes.len()];
+        for (i, set) in sets {
+            values[*i] = Some(set.batch(indices, &self.device));
+        }
+        values
+    }
+
+    /// Runs the components `target` depends on (and `target`) over a batch whose Data values
+    /// are given, in topological order. Returns every computed value by component index.
+    pub(crate) fn forward(
+        &self,
+        mut values: Vec<Option<Value<B>>>,
+        target: usize,
+        pass: Pass,
+    ) -> Result<Vec<Option<Value<B>>>> {
+        let plan = &self.plan;
+        let needed = self.ancestors(target);
+        let (prediction, _) = plan.prediction_and_labels();
+        let logits_ok = pass.logits && plan.prediction_feeds_only_training();
+        for &i in plan.order.iter().filter(|&&i| needed[i]) {
+            let node = &self.graph.nodes[i];
+            if node.is_training() {
+                continue;
+            }
+            if let Node::Data(_) = node {
+                if pass.capture
+                    && let Some(value) = &values[i]
+                {
+                    let sample = value.first_element();
+                    node.meta().probe.with(|c| c.sample = Some(sample));
+                }
+                continue;
+            }
+            let inputs: Vec<&Value<B>> = plan.entries[i]
+                .inputs
+                .iter()
+                .map(|&j| values[j].as_ref().expect("inputs are computed first"))
+                .collect();
+            let logits = logits_ok && i == prediction;
+            let out = node.forward(&inputs, pass.is_training, logits)?;
+            if pass.capture {
+                let first = out.narrow_batch(0, 1);
+                let sample = if logits { node.finish(&first)? } else { first }.first_element();
+                node.meta().probe.with(|c| c.sample = Some(sample));
+            }
+            values[i] = Some(out);
+        }
+        Ok(values)
+    }
+
+    /// Which components `target` depends on, itself included.
+    fn ancestors(&self, target: usize) -> Vec<bool> {
+        let mut needed = vec![false; self.graph.nodes.len()];
+        let mut stack = vec![target];
+        while let Some(i) = stack.pop() {
+            if !needed[i] {
+                needed[i] = true;
+                stack.extend(&self.plan.entries[i].inputs);
+            }
+        }
+        needed
+    }
+
+    /// Runs the first data element through every component eagerly, so that each component's
+    /// `get_sample()` and `variables()` show what it computes, as PerceptiLabs previews each
+    /// component on its canvas. Reads the data if it is not loaded yet.
+    pub fn preview(&self) -> Result<()> {
+        let sets = self.datasets(false)?;
+        if sets.iter().any(|(_, s)| s.is_empty()) {
+            return Err(Error::NotEnoughData {
+                what: "preview",
+                problem: "the data has no elements".to_string(),
+            });
+        }
+        let values = self.batch(&sets, &[0]);
+        self.forward(
+            values,
+            self.plan.training,
+            Pass {
+                is_training: false,
+                capture: true,
+                logits: false,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The prediction (the Training component's first input) for `elements`, given for each
+    /// Data component it depends on as `(instance, values)`, batch first in the user's layout
+    /// (`[n, 8, 8, 1]` for images `[8, 8, 1]`). Returns `[n, ...]` in the user's layout.
+    pub fn predict_with(&self, inputs: &[(&str, TensorData)]) -> Result<TensorData> {
+        let (prediction, _) = self.plan.prediction_and_labels();
+        let needed = self.ancestors(prediction);
+        let mut values = vec![None; self.graph.nodes.len()];
+        for &i in self.plan.data.iter().filter(|&&i| needed[i]) {
+            let entry = &self.plan.entries[i];
+            let given = inputs
+                .iter()
+                .find(|(name, _)| *name == entry.instance)
+                .ok_or_else(|| Error::NotEnoughData {
+                    what: "predict",
+                    problem: format!(
+                        "no values given for the Data component `{}`",
+                        entry.instance
+                    ),
+                })?;
+            values[i] = Some(self.user_batch(&entry.instance, &entry.output.shape, &given.1)?);
+        }
+        let mut values = self.forward(
+            values,
+            prediction,
+            Pass {
+                is_training: false,
+                capture: false,
+                logits: false,
+            },
+        )?;
+        Ok(values[prediction]
+            .take()
+            .expect("the prediction was computed")
+            .into_user_data())
+    }
+
+    /// The prediction for `elements` of the one Data component the prediction depends on.
+    pub fn predict(&self, elements: TensorData) -> Result<TensorData> {
+        let (prediction, _) = self.plan.prediction_and_labels();
+        let needed = self.ancestors(prediction);
+        let sources: Vec<&str> = self
+            .plan
+            .data
+            .iter()
+            .filter(|&&i| needed[i])
+            .map(|&i| self.plan.entries[i].instance.as_str())
+            .collect();
+        match sources.as_slice() {
+            [one] => self.predict_with(&[(one, elements)]),
+            _ => Err(Error::NotEnoughData {
+                what: "predict",
+                problem: format!(
+                    "the prediction depends on {} Data components ({}); use `predict_with`",
+                    sources.len(),
+                    sources.join(", ")
+                ),
+            }),
+        }
+    }
+
+    fn user_batch(&self, instance: &str, element: &Shape, data: &TensorData) -> Result<Value<B>> {
+        let dims = data.shape.to_vec();
+        let found = Shape::from(dims.get(1..).unwrap_or_default().to_vec());
+        if dims.is_empty() || !found.same_values(element) {
+            return Err(Error::PredictShape {
+                component: instance.to_string(),
+                expected: element.clone(),
+                found: Shape::from(dims),
+            });
+        }
+        let values: Vec<f32> = data.iter::<f32>().collect();
+        let mut internal = Vec::with_capacity(values.len());
+        for chunk in values.chunks(element.element_count().max(1)) {
+            push_element(&mut internal, chunk, element);
+        }
+        Ok(Value::from_values(internal, dims[0], element, &self.device))
+    }
+
+    /// A Keras-style table: component, class name, output shape, parameters, and the total.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+
+    /// The graph in Graphviz DOT: one node per component (instance, class name, output shape),
+    /// one edge per input.
+    pub fn to_dot(&self) -> String {
+        let mut dot = format!(
+            "digraph {} {{\n  rankdir=TB;\n  node [shape=box, style=rounded];\n",
+            self.plan.name
+        );
+        for (entry, node) in self.plan.entries.iter().zip(&self.graph.nodes) {
+            let _ = writeln!(
+                dot,
+                "  \"{}\" [label=\"{}\\n{}\\n{}\"];",
+                entry.instance,
+                entry.instance,
+                node.class_name(),
+                entry.output.shape
+            );
+        }
+        for entry in &self.plan.entries {
+            for &input in &entry.inputs {
+                let _ = writeln!(
+                    dot,
+                    "  \"{}\" -> \"{}\";",
+                    self.plan.entries[input].instance, entry.instance
+                );
+            }
+        }
+        dot.push_str("}\n");
+        dot
+    }
+
+    /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
+    /// (burn's named MessagePack recorder, full precision) and its structure in `model.json`
+    /// (each component's instance name, settings and inputs), which `load` checks.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            action: "create",
+            path: dir.into(),
+            source,
+        })?;
+        let structure = dir.join(STRUCTURE_FILE);
+        let json =
+            serde_json::to_string_pretty(&self.structure()).expect("settings serialise to JSON");
+        std::fs::write(&structure, json).map_err(|source| Error::Io {
+            action: "write",
+            path: structure,
+            source,
+        })?;
+        let weights = dir.join(WEIGHTS_FILE);
+        self.graph
+            .clone()
+            .save_file(
+                &weights,
+                &NamedMpkFileRecorder::<FullPrecisionSettings>::new(),
+            )
+            .map_err(|e| Error::Record {
+                path: weights,
+                message: e.to_string(),
+            })
+    }
+
+    /// Loads the parameters saved by [`save`](Model::save) in `dir` into this model, after
+    /// checking that the saved structure is this model's.
+    pub fn load_parameters(mut self, dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let structure = dir.join(STRUCTURE_FILE);
+        let json = std::fs::read_to_string(&structure).map_err(|source| Error::Io {
+            action: "read",
+            path: structure.clone(),
+            source,
+        })?;
+        let saved: Vec<SavedEntry> = serde_json::from_str(&json).map_err(|e| Error::Record {
+            path: structure.clone(),
+            message: e.to_string(),
+        })?;
+        let ours = self.structure();
+        if saved != ours {
+            let differs = saved
+                .iter()
+                .zip(&ours)
+                .find(|(a, b)| a != b)
+                .map_or("a different number of components".to_string(), |(a, _)| {
+                    format!("component `{}` differs", a.instance)
+                });
+            return Err(Error::Record {
+                path: structure,
+                message: format!("it was saved from another model: {differs}"),
+            });
+        }
+        let weights = dir.join(WEIGHTS_FILE);
+        self.graph = self
+            .graph
+            .load_file(
+                &weights,
+                &NamedMpkFileRecorder::<FullPrecisionSettings>::new(),
+                &self.device,
+            )
+            .map_err(|e| Error::Record {
+                path: weights,
+                message: e.to_string(),
+            })?;
+        Ok(self)
+    }
+
+    fn structure(&self) -> Vec<SavedEntry> {
+        self.plan
+            .entries
+            .iter()
+            .map(|e| SavedEntry {
+                instance: e.instance.clone(),
+                settings: e.settings.clone(),
+                inputs: e
+                    .inputs
+                    .iter()
+                    .map(|&i| self.plan.entries[i].instance.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+impl ModelBuilder {
+    /// Builds the model and loads the parameters saved in `dir` by [`Model::save`].
+    pub fn load<B: Backend>(self, dir: impl AsRef<Path>, device: &B::Device) -> Result<Model<B>> {
+        self.build::<B>(device)?.load_parameters(dir)
+    }
+}
+
+impl<B: AutodiffBackend> Model<B> {
+    /// The same model without autodiff, for inference: what previews and evaluation use.
+    pub fn valid(&self) -> Model<B::InnerBackend> {
+        Model {
+            graph: self.graph.valid(),
+            plan: self.plan.clone(),
+            device: self.device.clone(),
+            progress: self.progress,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct SavedEntry {
+    instance: String,
+    settings: Settings,
+    inputs: Vec<String>,
+}
+
+impl Data {
+    fn meta_instance(&self) -> String {
+        crate::component::Parts::meta(self).instance.clone()
+    }
+}

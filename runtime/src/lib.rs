@@ -1,0 +1,32 @@
+//! The runtime of percept: components, the graph, data and training on burn.
+//!
+//! Users normally reach it through the `percept` crate (its `model!` macro generates code that
+//! wires these pieces together); everything a model can do lives and is tested here.
+//!
+//! - [`component`]: the [`Component`] interface (class names, weights, biases, variables,
+//!   samples, code).
+//! - [`components`]: the built-in catalogue, one file per component, by category.
+//! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
+//! - [`training`]: `run()`, `evaluate()`, and the [`TrainingReport`].
+//! - [`backend`]: the burn backend the cargo features select.
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod component;
+pub mod components;
+mod error;
+pub mod graph;
+pub mod training;
+mod value;
+
+pub use backend::{BACKEND_NAME, DefaultBackend, TrainingBackend};
+pub use component::{Component, Tensors};
+pub use error::{Error, Result};
+pub use graph::{Model, ModelBuilder, Summary};
+pub use training::{EpochStats, Evaluation, Progress, TrainingReport};
+pub use value::Value;
+
+/// The catalogue: settings, defaults and shape rules of every built-in.
+pub use percept_catalogue as catalogue;
+/// The data file readers.
+pub use percept_formats as formats;

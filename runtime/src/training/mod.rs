@@ -1,0 +1,271 @@
+//! Training: `run()`, `evaluate()`, and what they report.
+//!
+//! `run()` splits the data into training and validation elements at random (from the Training
+//! component's seed, never simply the tail: files are often sorted by class), then for each
+//! epoch shuffles the training elements, steps the optimizer once per mini-batch, and measures
+//! the validation split. Unless the Training component is headless, each step also captures
+//! every component's output on the first sample, and the gradients of its parameters; at the
+//! end of each epoch their summaries go into the report.
+
+mod capture;
+mod progress;
+mod report;
+
+pub use capture::{HISTOGRAM_BINS, TensorSummary};
+pub use progress::Progress;
+pub use report::{ComponentHistory, EpochCapture, EpochStats, Evaluation, TrainingReport};
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::optim::{
+    AdamConfig, GradientsParams, Optimizer as BurnOptimizer, RmsPropConfig, SgdConfig,
+    momentum::MomentumConfig,
+};
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use percept_catalogue::{Optimizer, TrainingSettings};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::components::Node;
+use crate::components::data::Dataset;
+use crate::components::train::{BatchLoss, MetricSums};
+use crate::error::{Error, Result};
+use crate::graph::Model;
+use crate::graph::model::{Graph, Pass};
+use crate::value::Value;
+
+/// Elements per batch when measuring validation or test data.
+const EVALUATION_BATCH: usize = 256;
+
+impl<B: Backend> Model<B> {
+    /// The Training component's settings.
+    pub fn training_settings(&self) -> TrainingSettings {
+        *self.plan.entries[self.plan.training]
+            .settings
+            .training()
+            .expect("the plan's training entry trains")
+    }
+
+    /// Loss and accuracy (or R²) on the test set: the `test_file` of every Data component.
+    pub fn evaluate(&self) -> Result<Evaluation> {
+        let sets = self.datasets(true)?;
+        let n = sets.first().map_or(0, |(_, s)| s.len());
+        if n == 0 {
+            return Err(Error::NotEnoughData {
+                what: "evaluate",
+                problem: "the test set has no elements".into(),
+            });
+        }
+        let metrics = self.measure(&sets, &(0..n).collect::<Vec<_>>())?;
+        Ok(Evaluation {
+            loss: metrics.loss(),
+            accuracy: metrics.metric(),
+            samples: n,
+        })
+    }
+
+    /// The loss and metric over `indices`, in inference mode.
+    fn measure(&self, sets: &[(usize, Arc<Dataset>)], indices: &[usize]) -> Result<MetricSums> {
+        let mut metrics = MetricSums::default();
+        for chunk in indices.chunks(EVALUATION_BATCH) {
+            let values = self.batch(sets, chunk);
+            let outputs = self.forward(
+                values,
+                self.plan.training,
+                Pass {
+                    is_training: false,
+                    capture: false,
+                    logits: true,
+                },
+            )?;
+            let (loss, sums) = self.batch_loss(&outputs)?.read();
+            metrics.add(loss, &sums, chunk.len());
+        }
+        Ok(metrics)
+    }
+
+    /// The Training component's loss on a forward pass's outputs.
+    pub(crate) fn batch_loss(&self, outputs: &[Option<Value<B>>]) -> Result<BatchLoss<B>> {
+        let (prediction, labels) = self.plan.prediction_and_labels();
+        let predicted = outputs[prediction]
+            .as_ref()
+            .expect("the prediction was computed");
+        let labels = outputs[labels].as_ref().expect("the labels were computed");
+        match &self.graph.nodes[self.plan.training] {
+            Node::Classification(c) => {
+                let node = &self.graph.nodes[prediction];
+                if node.ends_in_softmax() && !self.plan.prediction_feeds_only_training() {
+                    // The probabilities were needed elsewhere, so no logits were computed:
+                    // log-probabilities are logits as good (log_softmax(log p) = log p).
+                    let p = predicted.tensor::<2>(&node.meta().instance)?;
+                    let logits: Value<B> = p.clamp_min(1e-7).log().into();
+                    return c.forward_value(&logits, labels);
+                }
+                c.forward_value(predicted, labels)
+            }
+            Node::Regression(r) => r.forward_value(predicted, labels),
+            _ => unreachable!("the plan's training entry is a Training component"),
+        }
+    }
+}
+
+impl<B: AutodiffBackend> Model<B> {
+    /// Trains the model with its Training component's settings and returns the report.
+    ///
+    /// A loss that becomes NaN or infinite stops training with [`Error::NonFiniteLoss`]; the
+    /// model then keeps the parameters of the last good step.
+    pub fn run(&mut self) -> Result<TrainingReport> {
+        let settings = self.training_settings();
+        match settings.optimizer {
+            Optimizer::Sgd {
+                learning_rate,
+                momentum,
+            } => {
+                let momentum = (momentum > 0.0).then(|| {
+                    MomentumConfig::new()
+                        .with_momentum(momentum)
+                        .with_dampening(0.0)
+                });
+                self.train_with(
+                    SgdConfig::new().with_momentum(momentum).init(),
+                    learning_rate,
+                    &settings,
+                )
+            }
+            Optimizer::Adam { learning_rate } => {
+                self.train_with(AdamConfig::new().init(), learning_rate, &settings)
+            }
+            Optimizer::RmsProp { learning_rate } => {
+                // Plain RMSProp (PyTorch's defaults: alpha 0.99, no momentum).
+                self.train_with(
+                    RmsPropConfig::new().with_momentum(0.0).init(),
+                    learning_rate,
+                    &settings,
+                )
+            }
+        }
+    }
+
+    fn train_with<O: BurnOptimizer<Graph<B>, B>>(
+        &mut self,
+        mut optimizer: O,
+        learning_rate: f64,
+        settings: &TrainingSettings,
+    ) -> Result<TrainingReport> {
+        let sets = self.datasets(false)?;
+        let n = sets.first().map_or(0, |(_, s)| s.len());
+        let mut rng = StdRng::seed_from_u64(settings.seed);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut rng);
+        let held_out = ((n as f64) * settings.validation).round() as usize;
+        let held_out = if settings.validation > 0.0 {
+            held_out.max(1)
+        } else {
+            0
+        };
+        if n <= held_out {
+            return Err(Error::NotEnoughData {
+                what: "training",
+                problem: format!(
+                    "{n} elements leave none for training after holding out {held_out} for validation (`validation: {}`)",
+                    settings.validation
+                ),
+            });
+        }
+        let (validation, training) = order.split_at(held_out);
+        let (validation, mut training) = (validation.to_vec(), training.to_vec());
+        B::seed(&self.device, settings.seed);
+
+        let steps = training.len().div_ceil(settings.batch_size);
+        let reporter = progress::Reporter::new(self.progress, settings.epochs, steps);
+        let capture = !settings.headless;
+        let mut report = TrainingReport {
+            epochs: Vec::with_capacity(settings.epochs),
+            components: self.histories(capture),
+            training_samples: training.len(),
+            validation_samples: validation.len(),
+        };
+        for epoch in 1..=settings.epochs {
+            let start = Instant::now();
+            training.shuffle(&mut rng);
+            let mut metrics = MetricSums::default();
+            for (step, chunk) in training.chunks(settings.batch_size).enumerate() {
+                let values = self.batch(&sets, chunk);
+                let pass = Pass {
+                    is_training: true,
+                    capture,
+                    logits: true,
+                };
+                let outputs = self.forward(values, self.plan.training, pass)?;
+                let batch = self.batch_loss(&outputs)?;
+                drop(outputs);
+                let (loss, sums) = batch.read();
+                if !loss.is_finite() {
+                    reporter.finish();
+                    return Err(Error::NonFiniteLoss {
+                        epoch,
+                        step: step + 1,
+                        loss,
+                    });
+                }
+                metrics.add(loss, &sums, chunk.len());
+                reporter.step(epoch, step + 1, metrics.loss(), metrics.metric());
+                let grads = GradientsParams::from_grads(batch.loss.backward(), &self.graph);
+                if capture {
+                    capture::capture_gradients(&self.graph.nodes, &grads);
+                }
+                let graph = std::mem::replace(&mut self.graph, Graph { nodes: Vec::new() });
+                self.graph = optimizer.step(learning_rate, graph, grads);
+            }
+            let (loss_validation, accuracy_validation) = if validation.is_empty() {
+                (f32::NAN, f32::NAN)
+            } else {
+                let measured = self.valid().measure(&sets, &validation)?;
+                (measured.loss(), measured.metric())
+            };
+            let stats = EpochStats {
+                loss_training: metrics.loss(),
+                accuracy_training: metrics.metric(),
+                loss_validation,
+                accuracy_validation,
+                duration: start.elapsed(),
+            };
+            reporter.epoch(epoch, &stats);
+            report.epochs.push(stats);
+            if capture {
+                self.record_epoch(&mut report.components);
+            }
+        }
+        reporter.finish();
+        Ok(report)
+    }
+
+    fn histories(&self, capture: bool) -> Vec<ComponentHistory> {
+        if !capture {
+            return Vec::new();
+        }
+        self.graph
+            .nodes
+            .iter()
+            .map(|node| ComponentHistory {
+                instance: node.meta().instance.clone(),
+                class_name: node.class_name(),
+                epochs: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn record_epoch(&self, histories: &mut [ComponentHistory]) {
+        for (node, history) in self.graph.nodes.iter().zip(histories) {
+            history.epochs.push(EpochCapture {
+                output: node.get_sample().as_ref().map(TensorSummary::of),
+                weights: TensorSummary::of_all(&node.weights()),
+                biases: TensorSummary::of_all(&node.biases()),
+                gradients: TensorSummary::of_all(&node.gradients()),
+            });
+        }
+    }
+}

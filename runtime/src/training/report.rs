@@ -1,0 +1,88 @@
+//! What training reports: per-epoch figures, and per-component captures.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::capture::TensorSummary;
+
+/// The figures of one epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochStats {
+    /// The mean loss over the epoch's training batches.
+    pub loss_training: f32,
+    /// The accuracy (Classification) or R² (Regression) over the epoch's training batches.
+    pub accuracy_training: f32,
+    /// The loss on the validation split after the epoch (`NaN` with `validation: 0`).
+    pub loss_validation: f32,
+    /// The accuracy or R² on the validation split after the epoch (`NaN` with `validation: 0`).
+    pub accuracy_validation: f32,
+    /// How long the epoch took, validation included.
+    pub duration: Duration,
+}
+
+/// The summaries of one component's tensors at the end of one epoch.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EpochCapture {
+    /// Its output on the first sample of the epoch's last step.
+    pub output: Option<TensorSummary>,
+    /// Its weights, by name.
+    pub weights: BTreeMap<String, TensorSummary>,
+    /// Its biases, by name.
+    pub biases: BTreeMap<String, TensorSummary>,
+    /// The gradients of its trainable variables at the epoch's last step, by name.
+    pub gradients: BTreeMap<String, TensorSummary>,
+}
+
+/// What training captured of one component: a summary per epoch (the latest values
+/// themselves are on the component: `get_sample()`, `weights()`, `gradients()`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentHistory {
+    /// The instance name.
+    pub instance: String,
+    /// The PerceptiLabs-style class name.
+    pub class_name: String,
+    /// One capture per epoch.
+    pub epochs: Vec<EpochCapture>,
+}
+
+/// What `run()` returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingReport {
+    /// One entry per epoch.
+    pub epochs: Vec<EpochStats>,
+    /// One entry per component, in declaration order; empty when training ran headless.
+    pub components: Vec<ComponentHistory>,
+    /// Training elements per epoch.
+    pub training_samples: usize,
+    /// Validation elements.
+    pub validation_samples: usize,
+}
+
+impl TrainingReport {
+    /// The last epoch's figures.
+    pub fn last(&self) -> Option<&EpochStats> {
+        self.epochs.last()
+    }
+
+    /// The capture history of the component named `instance`.
+    pub fn component(&self, instance: &str) -> Option<&ComponentHistory> {
+        self.components.iter().find(|c| c.instance == instance)
+    }
+
+    /// Training elements per second over the whole run.
+    pub fn samples_per_second(&self) -> f64 {
+        let seconds: f64 = self.epochs.iter().map(|e| e.duration.as_secs_f64()).sum();
+        (self.training_samples * self.epochs.len()) as f64 / seconds.max(f64::MIN_POSITIVE)
+    }
+}
+
+/// What `evaluate()` returns: the figures on the test set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// The mean loss.
+    pub loss: f32,
+    /// The accuracy (Classification) or R² (Regression).
+    pub accuracy: f32,
+    /// The number of test elements.
+    pub samples: usize,
+}

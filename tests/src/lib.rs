@@ -1,0 +1,1 @@
+//! Integration tests of percept live in `tests/`; this crate has no library code.
