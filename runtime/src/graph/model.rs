@@ -196,6 +196,15 @@ impl<B: Backend> Model<B> {
         Ok(values)
     }
 
+    /// Stores the loss as the Training component's sample.
+    pub(crate) fn capture_loss(&self, loss: f32) {
+        let loss = TensorData::new(vec![loss], Vec::<usize>::new());
+        self.graph.nodes[self.plan.training]
+            .meta()
+            .probe
+            .with(|c| c.sample = Some(loss));
+    }
+
     /// Which components `target` depends on, itself included.
     fn ancestors(&self, target: usize) -> Vec<bool> {
         let mut needed = vec![false; self.graph.nodes.len()];
@@ -221,15 +230,13 @@ impl<B: Backend> Model<B> {
             });
         }
         let values = self.batch(&sets, &[0]);
-        self.forward(
-            values,
-            self.plan.training,
-            Pass {
-                is_training: false,
-                capture: true,
-                logits: false,
-            },
-        )?;
+        let pass = Pass {
+            is_training: false,
+            capture: true,
+            logits: true,
+        };
+        let outputs = self.forward(values, self.plan.training, pass)?;
+        self.capture_loss(self.batch_loss(&outputs)?.read().0);
         Ok(())
     }
 

@@ -212,6 +212,9 @@ impl<B: AutodiffBackend> Model<B> {
                     });
                 }
                 metrics.add(loss, &sums, chunk.len());
+                if capture {
+                    self.capture_loss(loss);
+                }
                 reporter.step(epoch, step + 1, metrics.loss(), metrics.metric());
                 let grads = GradientsParams::from_grads(batch.loss.backward(), &self.graph);
                 if capture {
