@@ -16,6 +16,7 @@ pub mod component;
 pub mod components;
 mod error;
 pub mod graph;
+mod seed;
 pub mod training;
 mod value;
 

@@ -71,6 +71,7 @@ impl ModelBuilder {
             .settings
             .training()
             .map_or(42, |t| t.seed);
+        let _random = crate::seed::exclusive();
         B::seed(device, seed);
         let mut counts = std::collections::HashMap::<&str, usize>::new();
         let nodes = plan
@@ -94,7 +95,10 @@ impl ModelBuilder {
                     device,
                 )
             })
-            .collect();
+            .collect::<Vec<Node<B>>>();
+        for node in &nodes {
+            crate::seed::initialise(node);
+        }
         Ok(Model::from_parts(plan, nodes, device.clone()))
     }
 

@@ -177,6 +177,7 @@ impl<B: AutodiffBackend> Model<B> {
         }
         let (validation, training) = order.split_at(held_out);
         let (validation, mut training) = (validation.to_vec(), training.to_vec());
+        let _random = crate::seed::exclusive();
         B::seed(&self.device, settings.seed);
 
         let steps = training.len().div_ceil(settings.batch_size);
