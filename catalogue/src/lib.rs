@@ -15,6 +15,9 @@
 //! assert!(err.to_string().ends_with("insert `Flatten` between `pool` and `fc`"));
 //! ```
 #![warn(missing_docs)]
+// Errors carry the names and shapes their messages need; they are built on the cold path
+// of a failed check, so their size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
 
 mod activation;
 mod components;

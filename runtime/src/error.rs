@@ -16,11 +16,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A shape or setting error found while building the graph or loading data.
     #[error(transparent)]
-    Shape(#[from] ShapeError),
+    Shape(Box<ShapeError>),
 
     /// A data file that cannot be read, or whose contents are not what was declared.
     #[error(transparent)]
-    Format(#[from] FormatError),
+    Format(Box<FormatError>),
 
     /// Two components with the same instance name.
     #[error("two components are named `{name}`; give each component its own name")]
@@ -150,4 +150,17 @@ pub enum Error {
         /// The rank found.
         found: usize,
     },
+}
+
+// Boxed so that `Result<T, percept::Error>` stays small on the happy path.
+impl From<ShapeError> for Error {
+    fn from(error: ShapeError) -> Self {
+        Error::Shape(Box::new(error))
+    }
+}
+
+impl From<FormatError> for Error {
+    fn from(error: FormatError) -> Self {
+        Error::Format(Box::new(error))
+    }
 }

@@ -33,7 +33,7 @@ impl ComponentSettings for OneHotSettings {
                 Self::TYPE,
                 input,
                 "one class index per element `[]`",
-                format!("feed it class labels, e.g. a Data component with `classes: n`"),
+                "feed it class labels, e.g. a Data component with `classes: n`".to_string(),
             ));
         }
         let classes =

@@ -427,14 +427,17 @@ mod tests {
             )
             .check()
             .unwrap_err();
+        let Error::Shape(shape) = &err else {
+            panic!("{err}")
+        };
         assert!(
             matches!(
-                err,
-                Error::Shape(ShapeError::ClassCount {
+                **shape,
+                ShapeError::ClassCount {
                     width: 8,
                     classes: 10,
                     ..
-                })
+                }
             ),
             "{err}"
         );

@@ -5,6 +5,8 @@
 //! (a preview, training, evaluation), checked against the declared shape and class count,
 //! and kept in memory.
 
+// One file per component, named after it, as in every category.
+#[allow(clippy::module_inception)]
 mod data;
 mod dataset;
 
