@@ -49,3 +49,25 @@ impl Parts for Softmax {
 }
 
 impl_component!(Softmax, "Math", "Softmax");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn gives_probabilities_over_the_last_axis() {
+        let softmax = Softmax::new(
+            Meta::new("s", "Softmax", 1, Signal::new([2])),
+            SoftmaxSettings {},
+        );
+        let x =
+            Tensor::<NdArray, 2>::from_floats([[0.0, 2f32.ln()], [5.0, 5.0]], &Default::default());
+        let y = softmax.forward(x).into_data().to_vec::<f32>().unwrap();
+        // e^0 : e^ln2 = 1 : 2
+        for (got, want) in y.iter().zip([1.0 / 3.0, 2.0 / 3.0, 0.5, 0.5]) {
+            assert!((got - want).abs() < 1e-6, "{y:?}");
+        }
+    }
+}

@@ -58,3 +58,27 @@ impl Parts for Flatten {
 }
 
 impl_component!(Flatten, "Process", "Flatten");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn flattens_images_in_the_users_order() {
+        let flatten = Flatten::new(
+            Meta::new("f", "Flatten", 1, Signal::new([4])),
+            FlattenSettings {},
+        );
+        // One image [h 1, w 2, c 2] stored channels first: channel 0 = [1, 2], channel 1 = [10, 20].
+        let x = Tensor::<NdArray, 1>::from_floats([1.0, 2.0, 10.0, 20.0], &Default::default())
+            .reshape([1, 2, 1, 2]);
+        let y = flatten.forward(x);
+        // Row-major over (h, w, c): pixel 0 channels 0 1, pixel 1 channels 0 1.
+        assert_eq!(
+            y.into_data().to_vec::<f32>().unwrap(),
+            [1.0, 10.0, 2.0, 20.0]
+        );
+    }
+}

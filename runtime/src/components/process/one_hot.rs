@@ -57,3 +57,25 @@ impl Parts for OneHot {
 }
 
 impl_component!(OneHot, "Process", "OneHot");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn puts_a_one_at_the_class_index() {
+        let one_hot = OneHot::new(
+            Meta::new("o", "OneHot", 1, Signal::new([3])),
+            OneHotSettings::default(),
+        );
+        let x = Tensor::<NdArray, 1>::from_floats([2.0, 0.0], &Default::default());
+        let y = one_hot.forward(x);
+        assert_eq!(y.dims(), [2, 3]);
+        assert_eq!(
+            y.into_data().to_vec::<f32>().unwrap(),
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+        );
+    }
+}

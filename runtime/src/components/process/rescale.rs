@@ -51,3 +51,24 @@ impl Parts for Rescale {
 }
 
 impl_component!(Rescale, "Process", "Rescale");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use percept_catalogue::Signal;
+
+    #[test]
+    fn scales_then_offsets() {
+        let settings = RescaleSettings {
+            scale: 1.0 / 255.0,
+            offset: -0.5,
+        };
+        let rescale = Rescale::new(Meta::new("r", "Rescale", 1, Signal::new([3])), settings);
+        let x = Tensor::<NdArray, 2>::from_floats([[0.0, 255.0, 51.0]], &Default::default());
+        let y = rescale.forward(x).into_data().to_vec::<f32>().unwrap();
+        for (got, want) in y.iter().zip([-0.5, 0.5, -0.3]) {
+            assert!((got - want).abs() < 1e-6, "{y:?}");
+        }
+    }
+}
