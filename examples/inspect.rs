@@ -5,6 +5,7 @@
 
 use percept::prelude::*;
 
+// ANCHOR: builder
 fn digits(epochs: usize) -> ModelBuilder {
     ModelBuilder::new("DigitClassifier")
         .add("images", DataSettings::digits(Digits::Images), &[])
@@ -30,6 +31,7 @@ fn digits(epochs: usize) -> ModelBuilder {
             &["fc", "labels"],
         )
 }
+// ANCHOR_END: builder
 
 fn main() -> Result<(), percept::Error> {
     let device = Default::default();

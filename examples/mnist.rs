@@ -81,6 +81,7 @@ fn main() -> Result<(), percept::Error> {
         )
         .build::<TrainingBackend>(&Default::default())?;
     // ANCHOR_END: model
+    // ANCHOR: evaluate
     let report = model.run()?;
     println!(
         "validation accuracy: {:.4}",

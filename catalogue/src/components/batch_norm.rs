@@ -43,7 +43,13 @@ impl ComponentSettings for BatchNormSettings {
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;
         in_range(this, "momentum", self.momentum, 0.0, 1.0)?;
-        in_range(this, "epsilon", self.epsilon, f64::MIN_POSITIVE, 1.0)?;
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0 && self.epsilon < 1.0) {
+            return Err(ShapeError::InvalidSetting {
+                component: this.to_string(),
+                setting: "epsilon",
+                problem: format!("must be above 0 and below 1, found {}", self.epsilon),
+            });
+        }
         match input.signal.shape.rank() {
             1 | 3 => output(this, input.signal.shape.clone()),
             _ => Err(wrong_rank(

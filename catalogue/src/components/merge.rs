@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::output;
+use super::rules::{output, wrong_rank};
 use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
@@ -77,9 +77,12 @@ impl ComponentSettings for MergeSettings {
             }
             MergeOp::Concat => {
                 let Some((&last, lead)) = shape.dims().split_last() else {
-                    return Err(mismatch(
-                        first,
-                        "`Concat` needs inputs of rank 1 or more; use `Flatten` first",
+                    return Err(wrong_rank(
+                        this,
+                        Self::TYPE,
+                        *first,
+                        "inputs of rank 1 or more to concatenate",
+                        format!("insert `Flatten` between `{}` and `{this}`", first.name),
                     ));
                 };
                 let mut total = last;
@@ -172,7 +175,10 @@ mod tests {
         let err = MergeSettings::default()
             .infer("m", &inputs(&[Signal::new([]), Signal::new([])]))
             .unwrap_err();
-        assert!(matches!(err, ShapeError::Merge { .. }));
+        assert_eq!(
+            err.to_string(),
+            "`m` (Merge) expects inputs of rank 1 or more to concatenate, but `a` gives `[]`; insert `Flatten` between `a` and `m`"
+        );
     }
 
     #[test]

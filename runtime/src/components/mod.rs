@@ -252,7 +252,8 @@ impl<B: Backend> Node<B> {
         .into())
     }
 
-    /// The number of trainable values.
+    /// The number of values the component stores: its trainable parameters, and BatchNorm's
+    /// running statistics (as Keras' total counts them).
     pub fn num_params(&self) -> usize {
         Module::<B>::num_params(self)
     }

@@ -105,7 +105,7 @@ impl<B: Backend> Model<B> {
         self.progress = progress;
     }
 
-    /// The total number of trainable values.
+    /// The total number of stored values: trainable parameters and running statistics.
     pub fn num_params(&self) -> usize {
         self.graph.num_params()
     }

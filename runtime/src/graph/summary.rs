@@ -16,7 +16,7 @@ pub struct SummaryRow {
     pub class_name: String,
     /// The per-element output shape.
     pub output: Shape,
-    /// The number of trainable values.
+    /// The number of stored values: trainable parameters and running statistics.
     pub parameters: usize,
 }
 
@@ -52,7 +52,7 @@ impl Summary {
         }
     }
 
-    /// The total number of trainable values.
+    /// The total number of stored values: trainable parameters and running statistics.
     pub fn total_parameters(&self) -> usize {
         self.rows.iter().map(|r| r.parameters).sum()
     }

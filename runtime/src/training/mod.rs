@@ -170,7 +170,7 @@ impl<B: AutodiffBackend> Model<B> {
             return Err(Error::NotEnoughData {
                 what: "training",
                 problem: format!(
-                    "{n} elements leave none for training after holding out {held_out} for validation (`validation: {}`)",
+                    "the data has {n} elements; holding out {held_out} for validation (`validation: {}`) leaves none for training",
                     settings.validation
                 ),
             });
