@@ -65,7 +65,7 @@ pub enum ShapeError {
 
     /// A convolution kernel or pooling window larger than the input.
     #[error(
-        "`{component}` ({type_name}) has a {window} of {size}x{size}, larger than `{input}`'s `{found}`; use a {window} of at most {limit}{alternative}"
+        "`{component}` ({type_name}) has a {window} of {size}x{size}, larger than `{input}`'s `{found}`; use a {window} of at most {limit}"
     )]
     WindowTooLarge {
         /// The instance name.
@@ -82,8 +82,6 @@ pub enum ShapeError {
         found: Shape,
         /// The largest window that fits.
         limit: usize,
-        /// Another fix, if there is one (`, or `padding: Same``).
-        alternative: &'static str,
     },
 
     /// A Merge of inputs whose shapes do not combine.

@@ -39,7 +39,7 @@ impl ComponentSettings for ClassificationSettings {
             });
         };
         let classes = match (labels.signal.shape.dims(), labels.signal.classes) {
-            (&[n], None) => n,
+            (&[n], None) if n > 1 => n,
             (dims, Some(classes)) if dims.iter().product::<usize>() == 1 => classes,
             (dims, None) if dims.iter().product::<usize>() == 1 => {
                 return Err(ShapeError::UnknownClasses {

@@ -149,7 +149,9 @@ impl ComponentSettings for ConvSettings {
         };
         let window = |len| self.padding.output_len(len, self.kernel, self.stride);
         match (window(h), window(w)) {
-            (Some(oh), Some(ow)) => output(this, Shape::from([oh, ow, self.filters])),
+            (Some(oh), Some(ow)) if self.kernel <= h.min(w) => {
+                output(this, Shape::from([oh, ow, self.filters]))
+            }
             _ => Err(ShapeError::WindowTooLarge {
                 component: this.to_string(),
                 type_name: Self::TYPE,
@@ -158,7 +160,6 @@ impl ComponentSettings for ConvSettings {
                 input: input.name.to_string(),
                 found: shape.clone(),
                 limit: h.min(w),
-                alternative: ", or `padding: Same`",
             }),
         }
     }
@@ -225,7 +226,40 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`conv` (Conv) has a kernel of 5x5, larger than `a`'s `[4, 4, 1]`; use a kernel of at most 4, or `padding: Same`"
+            "`conv` (Conv) has a kernel of 5x5, larger than `a`'s `[4, 4, 1]`; use a kernel of at most 4"
+        );
+    }
+
+    #[test]
+    fn rejects_a_kernel_larger_than_the_input_even_with_same_padding() {
+        let err = ConvSettings::new(8, 5)
+            .infer("conv", &inputs(&[Signal::new([4, 4, 1])]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ShapeError::WindowTooLarge {
+                    size: 5,
+                    limit: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_zero_stride() {
+        let c = ConvSettings {
+            stride: 0,
+            ..ConvSettings::new(8, 3)
+        };
+        let err = c
+            .infer("conv", &inputs(&[Signal::new([4, 4, 1])]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`conv`: `stride` must be at least 1, found 0"
         );
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{output, positive};
+use super::rules::{class_count, output, positive};
 use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
@@ -174,7 +174,18 @@ impl DataSettings {
             DataSource::Digits(Digits::Labels) => Ok(Shape::scalar()),
             DataSource::Random { shape, samples, .. } => {
                 positive(this, "samples", *samples)?;
-                Ok(self.shape.clone().unwrap_or_else(|| shape.clone()))
+                match &self.shape {
+                    Some(declared) if !declared.same_values(shape) => {
+                        Err(ShapeError::InvalidSetting {
+                            component: this.to_string(),
+                            setting: "shape",
+                            problem: format!(
+                                "`{declared}` differs from the random values' shape `{shape}`; drop `shape`"
+                            ),
+                        })
+                    }
+                    _ => Ok(shape.clone()),
+                }
             }
             DataSource::File { path, .. } => {
                 self.shape
@@ -259,6 +270,18 @@ impl ComponentSettings for DataSettings {
             });
         }
         let shape = self.element_shape(this)?;
+        for &dim in shape.dims() {
+            positive(this, "shape", dim)?;
+        }
+        if self.test_file.is_some() && !matches!(self.source, DataSource::File { .. }) {
+            return Err(ShapeError::InvalidSetting {
+                component: this.to_string(),
+                setting: "test_file",
+                problem:
+                    "applies to file sources only; read the data from a `file` to name a test file"
+                        .to_string(),
+            });
+        }
         let classes = match (&self.source, self.classes) {
             (DataSource::Digits(Digits::Labels), Some(c)) if c != Digits::CLASSES => {
                 return Err(ShapeError::InvalidSetting {
@@ -275,7 +298,7 @@ impl ComponentSettings for DataSettings {
         };
         match classes {
             Some(classes) => {
-                positive(this, "classes", classes)?;
+                class_count(this, "classes", classes)?;
                 if shape.element_count() != 1 {
                     return Err(ShapeError::InvalidSetting {
                         component: this.to_string(),
@@ -391,6 +414,45 @@ mod tests {
         let err = d.infer("labels", &[]).unwrap_err();
         assert!(
             err.to_string().contains("elements have shape `[5]`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_zero_dimensions_one_class_and_test_files_of_other_sources() {
+        let mut d = DataSettings::file("x.npy");
+        d.resolve_file_shape("x", Shape::from([0, 3])).unwrap();
+        let err = d.infer("x", &[]).unwrap_err();
+        assert_eq!(err.to_string(), "`x`: `shape` must be at least 1, found 0");
+        let err = DataSettings::random(Shape::scalar(), 5)
+            .with_classes(1)
+            .infer("y", &[])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`y`: `classes` must be at least 2, found 1"
+        );
+        let err = DataSettings::digits(Digits::Images)
+            .with_test_file("t.csv")
+            .infer("d", &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ShapeError::InvalidSetting {
+                    setting: "test_file",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = DataSettings::random([2, 2], 5)
+            .with_shape([4])
+            .infer("r", &[])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`[4]` differs from the random values' shape `[2, 2]`"),
             "{err}"
         );
     }

@@ -82,7 +82,6 @@ impl ComponentSettings for MaxPoolSettings {
                 input: input.name.to_string(),
                 found: shape.clone(),
                 limit: h.min(w),
-                alternative: "",
             });
         }
         let stride = self.stride();

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{one_input, output, positive, wrong_rank};
+use super::rules::{class_count, one_input, output, wrong_rank};
 use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
@@ -36,15 +36,27 @@ impl ComponentSettings for OneHotSettings {
                 "feed it class labels, e.g. a Data component with `classes: n`".to_string(),
             ));
         }
-        let classes =
-            self.classes
-                .or(input.signal.classes)
-                .ok_or_else(|| ShapeError::UnknownClasses {
-                    component: this.to_string(),
-                    type_name: Self::TYPE,
-                    input: input.name.to_string(),
-                })?;
-        positive(this, "classes", classes)?;
+        // The input's labels were checked against its class count when they loaded, so a
+        // width of at least that many cannot be overrun.
+        let Some(known) = input.signal.classes else {
+            return Err(ShapeError::UnknownClasses {
+                component: this.to_string(),
+                type_name: Self::TYPE,
+                input: input.name.to_string(),
+            });
+        };
+        let classes = self.classes.unwrap_or(known);
+        class_count(this, "classes", classes)?;
+        if classes < known {
+            return Err(ShapeError::InvalidSetting {
+                component: this.to_string(),
+                setting: "classes",
+                problem: format!(
+                    "is {classes}, fewer than the {known} classes of `{}`; drop it or write `classes: {known}`",
+                    input.name
+                ),
+            });
+        }
         output(this, Shape::from([classes]))
     }
 }
@@ -63,11 +75,20 @@ mod tests {
     }
 
     #[test]
-    fn explicit_classes_win() {
+    fn explicit_classes_may_widen() {
         let o = OneHotSettings { classes: Some(4) };
         assert_eq!(
-            o.infer("o", &inputs(&[Signal::new([1])])).unwrap(),
+            o.infer("o", &inputs(&[Signal::class_indices(3)])).unwrap(),
             Signal::new([4])
+        );
+        let o = OneHotSettings { classes: Some(2) };
+        let err = o
+            .infer("o", &inputs(&[Signal::class_indices(3)]))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is 2, fewer than the 3 classes of `a`"),
+            "{err}"
         );
     }
 

@@ -355,7 +355,9 @@ impl<B: Backend> Model<B> {
 
     /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
     /// (burn's named MessagePack recorder, full precision) and its structure in `model.json`
-    /// (each component's instance name, settings and inputs), which `load` checks.
+    /// (each component's instance name, type, inputs, output shape, parameter count, and its
+    /// settings for information). `load` checks everything but the settings, so a model
+    /// saved after training loads into a declaration with other training settings.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -399,11 +401,11 @@ impl<B: Backend> Model<B> {
             message: e.to_string(),
         })?;
         let ours = self.structure();
-        if saved != ours {
+        if saved.len() != ours.len() || saved.iter().zip(&ours).any(|(a, b)| !a.same_structure(b)) {
             let differs = saved
                 .iter()
                 .zip(&ours)
-                .find(|(a, b)| a != b)
+                .find(|(a, b)| !a.same_structure(b))
                 .map_or("a different number of components".to_string(), |(a, _)| {
                     format!("component `{}` differs", a.instance)
                 });
@@ -431,14 +433,22 @@ impl<B: Backend> Model<B> {
         self.plan
             .entries
             .iter()
-            .map(|e| SavedEntry {
+            .zip(&self.graph.nodes)
+            .map(|(e, node)| SavedEntry {
                 instance: e.instance.clone(),
-                settings: e.settings.clone(),
+                type_name: e.settings.type_name().to_string(),
                 inputs: e
                     .inputs
                     .iter()
                     .map(|&i| self.plan.entries[i].instance.clone())
                     .collect(),
+                output: e.output.shape.clone(),
+                parameters: node.num_params(),
+                // A Data component's file may have been replaced since the model was built.
+                settings: match node {
+                    Node::Data(data) => Settings::Data(data.settings().clone()),
+                    _ => e.settings.clone(),
+                },
             })
             .collect()
     }
@@ -452,7 +462,10 @@ impl ModelBuilder {
 }
 
 impl<B: AutodiffBackend> Model<B> {
-    /// The same model without autodiff, for inference: what previews and evaluation use.
+    /// The same model without autodiff, for inference (training measures its validation split
+    /// on it). Previews, `evaluate` and `predict` run on whatever backend the model has, with
+    /// Dropout off and BatchNorm on its running statistics either way; call them on `valid()`
+    /// to skip autodiff's bookkeeping as well.
     pub fn valid(&self) -> Model<B::InnerBackend> {
         Model {
             graph: self.graph.valid(),
@@ -466,8 +479,32 @@ impl<B: AutodiffBackend> Model<B> {
 #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct SavedEntry {
     instance: String,
-    settings: Settings,
+    #[serde(rename = "type")]
+    type_name: String,
     inputs: Vec<String>,
+    output: Shape,
+    parameters: usize,
+    /// For information: training settings may change between saving and loading.
+    settings: Settings,
+}
+
+impl SavedEntry {
+    /// True when the parameters of one fit the other.
+    fn same_structure(&self, other: &SavedEntry) -> bool {
+        (
+            &self.instance,
+            &self.type_name,
+            &self.inputs,
+            &self.output,
+            self.parameters,
+        ) == (
+            &other.instance,
+            &other.type_name,
+            &other.inputs,
+            &other.output,
+            other.parameters,
+        )
+    }
 }
 
 impl Data {

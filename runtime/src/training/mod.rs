@@ -4,8 +4,9 @@
 //! component's seed, never simply the tail: files are often sorted by class), then for each
 //! epoch shuffles the training elements, steps the optimizer once per mini-batch, and measures
 //! the validation split. Unless the Training component is headless, each step also captures
-//! every component's output on the first sample, and the gradients of its parameters; at the
-//! end of each epoch their summaries go into the report.
+//! every component's output on the first sample; the last step of each epoch captures the
+//! gradients of every parameter; at the end of each epoch the summaries of outputs, weights,
+//! biases and gradients go into the report.
 
 mod capture;
 mod progress;
@@ -97,9 +98,12 @@ impl<B: Backend> Model<B> {
         match &self.graph.nodes[self.plan.training] {
             Node::Classification(c) => {
                 let node = &self.graph.nodes[prediction];
-                if node.ends_in_softmax() && !self.plan.prediction_feeds_only_training() {
-                    // The probabilities were needed elsewhere, so no logits were computed:
-                    // log-probabilities are logits as good (log_softmax(log p) = log p).
+                let logits_computed =
+                    node.ends_in_softmax() && self.plan.prediction_feeds_only_training();
+                if !logits_computed && self.softmax_upstream(prediction) {
+                    // The prediction holds probabilities (its Softmax was needed elsewhere, or
+                    // a Dropout or Reshape follows it): log-probabilities are logits as good,
+                    // since log_softmax(log p) = log p.
                     let p = predicted.tensor::<2>(&node.meta().instance)?;
                     let logits: Value<B> = p.clamp_min(1e-7).log().into();
                     return c.forward_value(&logits, labels);
@@ -108,6 +112,23 @@ impl<B: Backend> Model<B> {
             }
             Node::Regression(r) => r.forward_value(predicted, labels),
             _ => unreachable!("the plan's training entry is a Training component"),
+        }
+    }
+
+    /// True when component `i` ends in a Softmax, or passes one on unchanged in value
+    /// (Dropout, Reshape, Flatten).
+    fn softmax_upstream(&self, mut i: usize) -> bool {
+        loop {
+            let node = &self.graph.nodes[i];
+            if node.ends_in_softmax() {
+                return true;
+            }
+            match node {
+                Node::Dropout(_) | Node::Reshape(_) | Node::Flatten(_) => {
+                    i = self.plan.entries[i].inputs[0]
+                }
+                _ => return false,
+            }
         }
     }
 }
@@ -189,6 +210,7 @@ impl<B: AutodiffBackend> Model<B> {
             training_samples: training.len(),
             validation_samples: validation.len(),
         };
+        let mut last_good: Option<Graph<B>> = None;
         for epoch in 1..=settings.epochs {
             let start = Instant::now();
             training.shuffle(&mut rng);
@@ -205,7 +227,9 @@ impl<B: AutodiffBackend> Model<B> {
                 drop(outputs);
                 let (loss, sums) = batch.read();
                 if !loss.is_finite() {
-                    reporter.finish();
+                    if let Some(good) = last_good.take() {
+                        self.graph = good;
+                    }
                     return Err(Error::NonFiniteLoss {
                         epoch,
                         step: step + 1,
@@ -218,9 +242,15 @@ impl<B: AutodiffBackend> Model<B> {
                 }
                 reporter.step(epoch, step + 1, metrics.loss(), metrics.metric());
                 let grads = GradientsParams::from_grads(batch.loss.backward(), &self.graph);
-                if capture {
+                // Only the latest gradients are kept, and only the epoch's end summarises
+                // them, so reading them back (megabytes per step) earlier would be wasted.
+                if capture && step + 1 == steps {
                     capture::capture_gradients(&self.graph.nodes, &grads);
                 }
+                // The parameters this step started from: if the loss of the next step is not
+                // finite, this step made them bad, and these are the last good ones. (Cloning
+                // a module clones tensor handles, not values.)
+                last_good = Some(self.graph.clone());
                 let graph = std::mem::replace(&mut self.graph, Graph { nodes: Vec::new() });
                 self.graph = optimizer.step(learning_rate, graph, grads);
             }

@@ -70,6 +70,13 @@ impl Reporter {
     }
 }
 
+impl Drop for Reporter {
+    /// Clears the bar when training stops early, on an error.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 fn bar(total: usize) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
     let style = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed} < {eta}]")

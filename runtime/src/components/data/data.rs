@@ -112,7 +112,7 @@ impl Data {
     /// Reads the training file, or `file` in its place, and checks it against the declaration.
     fn read(&self, file: Option<&str>) -> Result<Dataset> {
         let classes = self.meta.output.classes;
-        let table = match &self.settings.source {
+        let mut table = match &self.settings.source {
             DataSource::Digits(Digits::Images) => formats::digits::images(),
             DataSource::Digits(Digits::Labels) => formats::digits::labels(),
             DataSource::Random {
@@ -133,6 +133,8 @@ impl Data {
                 table
             }
         };
+        // From here on the elements have the declared shape (`[]` where a file says `[1]`).
+        table.element_shape = self.meta.output.shape.dims().to_vec();
         Ok(Dataset::from_table(table))
     }
 

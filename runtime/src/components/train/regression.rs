@@ -59,10 +59,14 @@ impl Regression {
         targets: &Value<B>,
     ) -> Result<BatchLoss<B>> {
         let this = &self.meta.instance;
+        // Both sides share percept's layout, so comparing them value by value in that layout
+        // is the same as in the user's.
         let flat = |v: &Value<B>| -> Result<Tensor<B, 2>> {
             Ok(match v.rank() {
                 1 => v.tensor::<1>(this)?.reshape([-1, 1]),
-                _ => v.tensor::<2>(this)?,
+                2 => v.tensor::<2>(this)?,
+                3 => v.tensor::<3>(this)?.flatten(1, 2),
+                _ => v.tensor::<4>(this)?.flatten(1, 3),
             })
         };
         Ok(self.forward(flat(prediction)?, flat(targets)?))
