@@ -107,7 +107,7 @@ pub enum Error {
 
     /// A loss that became NaN or infinite.
     #[error(
-        "the loss became {loss} at epoch {epoch}, step {step}; training stopped (the model keeps the weights of the last good step): try a smaller `learning_rate`, or rescale the data"
+        "the loss became {loss} at epoch {epoch}, step {step}; training stopped and the model keeps its parameters from the end of the last complete epoch; try a smaller `learning_rate`, or rescale the data"
     )]
     NonFiniteLoss {
         /// The epoch, from 1.

@@ -137,7 +137,8 @@ impl<B: AutodiffBackend> Model<B> {
     /// Trains the model with its Training component's settings and returns the report.
     ///
     /// A loss that becomes NaN or infinite stops training with [`Error::NonFiniteLoss`]; the
-    /// model then keeps the parameters of the last good step.
+    /// model then keeps the parameters it had at the end of the last complete epoch (its
+    /// initial ones if the first epoch fails).
     pub fn run(&mut self) -> Result<TrainingReport> {
         let settings = self.training_settings();
         match settings.optimizer {
@@ -210,8 +211,11 @@ impl<B: AutodiffBackend> Model<B> {
             training_samples: training.len(),
             validation_samples: validation.len(),
         };
-        let mut last_good: Option<Graph<B>> = None;
         for epoch in 1..=settings.epochs {
+            // The parameters at the end of the last complete epoch, restored if this one's
+            // loss stops being finite. (Cloning a module clones tensor handles; the values are
+            // copied once, by the first step's update.)
+            let checkpoint = self.graph.clone();
             let start = Instant::now();
             training.shuffle(&mut rng);
             let mut metrics = MetricSums::default();
@@ -227,9 +231,7 @@ impl<B: AutodiffBackend> Model<B> {
                 drop(outputs);
                 let (loss, sums) = batch.read();
                 if !loss.is_finite() {
-                    if let Some(good) = last_good.take() {
-                        self.graph = good;
-                    }
+                    self.graph = checkpoint;
                     return Err(Error::NonFiniteLoss {
                         epoch,
                         step: step + 1,
@@ -247,10 +249,6 @@ impl<B: AutodiffBackend> Model<B> {
                 if capture && step + 1 == steps {
                     capture::capture_gradients(&self.graph.nodes, &grads);
                 }
-                // The parameters this step started from: if the loss of the next step is not
-                // finite, this step made them bad, and these are the last good ones. (Cloning
-                // a module clones tensor handles, not values.)
-                last_good = Some(self.graph.clone());
                 let graph = std::mem::replace(&mut self.graph, Graph { nodes: Vec::new() });
                 self.graph = optimizer.step(learning_rate, graph, grads);
             }
