@@ -133,6 +133,26 @@ impl<B: Backend> Model<B> {
     }
 }
 
+/// Splits `0..n` into validation and training indices at random (files are often sorted by
+/// class, so the tail would be a biased sample): `validation` of them, at least one when it
+/// is positive, are held out.
+fn split(n: usize, validation: f64, rng: &mut StdRng) -> Result<(Vec<usize>, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    let held_out = ((n as f64) * validation).round() as usize;
+    let held_out = if validation > 0.0 { held_out.max(1) } else { 0 };
+    if n <= held_out {
+        return Err(Error::NotEnoughData {
+            what: "training",
+            problem: format!(
+                "the data has {n} elements; holding out {held_out} for validation (`validation: {validation}`) leaves none for training"
+            ),
+        });
+    }
+    let training = order.split_off(held_out);
+    Ok((order, training))
+}
+
 impl<B: AutodiffBackend> Model<B> {
     /// Trains the model with its Training component's settings and returns the report.
     ///
@@ -180,25 +200,7 @@ impl<B: AutodiffBackend> Model<B> {
         let sets = self.datasets(false)?;
         let n = sets.first().map_or(0, |(_, s)| s.len());
         let mut rng = StdRng::seed_from_u64(settings.seed);
-        let mut order: Vec<usize> = (0..n).collect();
-        order.shuffle(&mut rng);
-        let held_out = ((n as f64) * settings.validation).round() as usize;
-        let held_out = if settings.validation > 0.0 {
-            held_out.max(1)
-        } else {
-            0
-        };
-        if n <= held_out {
-            return Err(Error::NotEnoughData {
-                what: "training",
-                problem: format!(
-                    "the data has {n} elements; holding out {held_out} for validation (`validation: {}`) leaves none for training",
-                    settings.validation
-                ),
-            });
-        }
-        let (validation, training) = order.split_at(held_out);
-        let (validation, mut training) = (validation.to_vec(), training.to_vec());
+        let (validation, mut training) = split(n, settings.validation, &mut rng)?;
         let _random = crate::seed::exclusive();
         B::seed(&self.device, settings.seed);
 
@@ -299,5 +301,40 @@ impl<B: AutodiffBackend> Model<B> {
                 gradients: TensorSummary::of_all(&node.gradients()),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_validation_split_is_drawn_from_everywhere() {
+        let mut rng = StdRng::seed_from_u64(42);
+        let (validation, training) = split(150, 0.2, &mut rng).unwrap();
+        assert_eq!((validation.len(), training.len()), (30, 120));
+        let mut all: Vec<usize> = validation.iter().chain(&training).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..150).collect::<Vec<_>>(), "a partition");
+        // Iris is sorted by class in thirds: each third must be in the validation split.
+        for third in 0..3 {
+            assert!(
+                validation.iter().any(|&i| i / 50 == third),
+                "no element of third {third}"
+            );
+        }
+        let again = split(150, 0.2, &mut StdRng::seed_from_u64(42)).unwrap();
+        assert_eq!(again.0, validation, "the seed fixes the split");
+    }
+
+    #[test]
+    fn a_split_that_leaves_nothing_to_train_on_is_an_error() {
+        let err = split(1, 0.2, &mut StdRng::seed_from_u64(0)).unwrap_err();
+        assert!(
+            err.to_string().contains("leaves none for training"),
+            "{err}"
+        );
+        let (validation, training) = split(3, 0.0, &mut StdRng::seed_from_u64(0)).unwrap();
+        assert_eq!((validation.len(), training.len()), (0, 3));
     }
 }
