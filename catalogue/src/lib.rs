@@ -25,9 +25,11 @@ mod error;
 mod optimizer;
 pub mod schema;
 mod shape;
+mod written;
 
 pub use activation::Activation;
 pub use components::*;
 pub use error::ShapeError;
 pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
+pub use written::{SettingError, Written, closest};

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use percept_catalogue::{DataSource, Input, Settings, Shape, Signal};
+use percept_catalogue::{DataSource, Input, Settings, Shape, Signal, closest};
 use percept_formats as formats;
 
 use super::model::Model;
@@ -262,33 +262,6 @@ fn topological_order(names: &[&str], inputs: &[Vec<usize>]) -> Result<Vec<usize>
     }
 }
 
-/// The known name closest to `name`, if it is close enough to be a typo.
-pub(crate) fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(name, k), *k))
-        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,11 +425,5 @@ mod tests {
             .check()
             .unwrap_err();
         assert!(err.to_string().contains("nowhere/x.npy"), "{err}");
-    }
-
-    #[test]
-    fn closest_names() {
-        assert_eq!(closest("lables", &["labels", "images"]), Some("labels"));
-        assert_eq!(closest("zzz", &["labels", "images"]), None);
     }
 }

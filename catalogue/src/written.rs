@@ -1,0 +1,632 @@
+//! Settings as written: the key/value pairs of a `model!` entry (`Dense { units: 10 }`), turned
+//! into checked [`Settings`].
+//!
+//! The `model!` macro checks an entry's settings with [`Settings::from_written`] at compile
+//! time, and the code it generates replays the same pairs at run time, so both sides agree on
+//! every key, kind and default by construction.
+
+use std::fmt;
+
+use crate::activation::Activation;
+use crate::components::*;
+use crate::optimizer::Optimizer;
+use crate::schema::Setting;
+use crate::shape::Shape;
+
+/// A setting's value as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    /// `10`
+    Integer(u64),
+    /// `0.001`
+    Float(f64),
+    /// `true`
+    Bool(bool),
+    /// `"data/train.idx"`
+    Text(String),
+    /// `[8, 8, 1]`
+    List(Vec<u64>),
+    /// `Relu`, `Digits::Images`
+    Name(String),
+    /// `0..4`
+    Range(u64, u64),
+    /// `Adam { learning_rate: 0.001 }`
+    Struct(String, Vec<(String, Written)>),
+}
+
+impl fmt::Display for Written {
+    /// What kind of value it is, for messages (`an integer`, `the name `Relu``).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Written::Integer(_) => f.write_str("an integer"),
+            Written::Float(_) => f.write_str("a number"),
+            Written::Bool(_) => f.write_str("a boolean"),
+            Written::Text(_) => f.write_str("a string"),
+            Written::List(_) => f.write_str("a list"),
+            Written::Name(name) => write!(f, "`{name}`"),
+            Written::Range(..) => f.write_str("a range"),
+            Written::Struct(name, _) => write!(f, "`{name} {{ .. }}`"),
+        }
+    }
+}
+
+/// A setting that cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The index of the offending pair in what was written; `None` for the entry as a whole
+    /// (an unknown type, a missing key).
+    pub key: Option<usize>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Settings {
+    /// Checks written settings of the built-in `type_name` and applies them over its
+    /// defaults. Every problem is reported, not only the first.
+    pub fn from_written(
+        type_name: &str,
+        written: &[(String, Written)],
+    ) -> Result<Settings, Vec<SettingError>> {
+        let Some(mut settings) = Settings::default_for(type_name) else {
+            let hint = closest(type_name, Settings::TYPE_NAMES)
+                .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+            return Err(vec![SettingError {
+                key: None,
+                message: format!("unknown component type `{type_name}`{hint}"),
+            }]);
+        };
+        let schema = settings.schema();
+        let names: Vec<&str> = schema.iter().map(|s| s.name).collect();
+        let mut errors = Vec::new();
+        for (index, (key, value)) in written.iter().enumerate() {
+            let error = |message| SettingError {
+                key: Some(index),
+                message,
+            };
+            if written[..index].iter().any(|(k, _)| k == key) {
+                errors.push(error(format!("`{key}` is given twice; keep one")));
+                continue;
+            }
+            let Some(setting) = schema.iter().find(|s| s.name == key) else {
+                let hint = closest(key, &names).map_or_else(
+                    || format!("; `{type_name}` takes {}", list(&names)),
+                    |c| format!("; did you mean `{c}`?"),
+                );
+                errors.push(error(format!("`{type_name}` has no setting `{key}`{hint}")));
+                continue;
+            };
+            if let Err(message) = apply(&mut settings, setting, value) {
+                errors.push(error(message));
+            }
+        }
+        for setting in schema.iter().filter(|s| s.default.is_none()) {
+            if !written.iter().any(|(k, _)| k == setting.name) {
+                errors.push(SettingError {
+                    key: None,
+                    message: format!("`{type_name}` needs `{}`: {}", setting.name, setting.doc),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Applies one checked-for-existence setting; the error says what was expected.
+fn apply(settings: &mut Settings, setting: &Setting, value: &Written) -> Result<(), String> {
+    let key = setting.name;
+    match settings {
+        Settings::Data(s) => return apply_data(s, key, value),
+        Settings::Classification(ClassificationSettings { training })
+        | Settings::Regression(RegressionSettings { training }) => {
+            return apply_training(training, key, value);
+        }
+        Settings::Reshape(s) => s.shape = shape(key, value)?,
+        Settings::Flatten(_) | Settings::Argmax(_) | Settings::Softmax(_) => {
+            unreachable!("these types take no keys, so none is found in their schema")
+        }
+        Settings::Rescale(s) if key == "scale" => s.scale = float(key, value)? as f32,
+        Settings::Rescale(s) => s.offset = float(key, value)? as f32,
+        Settings::OneHot(s) => s.classes = Some(integer(key, value)?),
+        Settings::Dense(s) if key == "units" => s.units = integer(key, value)?,
+        Settings::Dense(s) => s.activation = activation(key, value)?,
+        Settings::Conv(s) => match key {
+            "filters" => s.filters = integer(key, value)?,
+            "kernel" => s.kernel = integer(key, value)?,
+            "stride" => s.stride = integer(key, value)?,
+            "padding" => {
+                s.padding = [Padding::Same, Padding::Valid][choice(key, value, Padding::NAMES)?]
+            }
+            _ => s.activation = activation(key, value)?,
+        },
+        Settings::MaxPool(s) if key == "size" => s.size = integer(key, value)?,
+        Settings::MaxPool(s) => s.stride = Some(integer(key, value)?),
+        Settings::Dropout(s) => s.rate = float(key, value)?,
+        Settings::BatchNorm(s) if key == "momentum" => s.momentum = float(key, value)?,
+        Settings::BatchNorm(s) => s.epsilon = float(key, value)?,
+        Settings::Merge(s) => {
+            s.op = [MergeOp::Concat, MergeOp::Add, MergeOp::Multiply]
+                [choice(key, value, MergeOp::NAMES)?]
+        }
+    }
+    Ok(())
+}
+
+fn apply_training(t: &mut TrainingSettings, key: &str, value: &Written) -> Result<(), String> {
+    match key {
+        "epochs" => t.epochs = integer(key, value)?,
+        "batch_size" => t.batch_size = integer(key, value)?,
+        "optimizer" => t.optimizer = optimizer(value)?,
+        "validation" => t.validation = float(key, value)?,
+        "seed" => t.seed = integer(key, value)? as u64,
+        _ => t.headless = boolean(key, value)?,
+    }
+    Ok(())
+}
+
+fn apply_data(d: &mut DataSettings, key: &str, value: &Written) -> Result<(), String> {
+    match key {
+        "source" => {
+            let parts = [Digits::Images, Digits::Labels];
+            let names = ["Digits::Images", "Digits::Labels"];
+            d.source = DataSource::Digits(parts[choice(key, value, &names)?]);
+        }
+        "file" => {
+            d.source = DataSource::File {
+                path: text(key, value)?,
+                columns: Columns::All,
+            }
+        }
+        "random" => {
+            let seed = match d.source {
+                DataSource::Random { seed, .. } => seed,
+                _ => 0,
+            };
+            d.source = DataSource::Random {
+                shape: shape(key, value)?,
+                samples: 1000,
+                seed,
+            };
+        }
+        "samples" | "seed" => {
+            let DataSource::Random { samples, seed, .. } = &mut d.source else {
+                return Err(format!(
+                    "`{key}` applies to random data; write `random: [dims]` before it"
+                ));
+            };
+            let n = integer(key, value)?;
+            if key == "samples" {
+                *samples = n
+            } else {
+                *seed = n as u64
+            }
+        }
+        "columns" => {
+            let DataSource::File { columns, .. } = &mut d.source else {
+                return Err(
+                    "`columns` applies to CSV files; write `file: \"...\"` before it".to_string(),
+                );
+            };
+            *columns = match value {
+                Written::Range(a, b) => Columns::Range {
+                    start: *a as usize,
+                    end: *b as usize,
+                },
+                Written::Integer(k) => Columns::Single(*k as usize),
+                other => {
+                    return Err(format!(
+                        "`columns` takes a range `a..b` or a column `k`, found {other}"
+                    ));
+                }
+            };
+        }
+        "classes" => d.classes = Some(integer(key, value)?),
+        "shape" => d.shape = Some(shape(key, value)?),
+        _ => d.test_file = Some(text(key, value)?),
+    }
+    Ok(())
+}
+
+fn integer(key: &str, value: &Written) -> Result<usize, String> {
+    match value {
+        Written::Integer(n) => {
+            usize::try_from(*n).map_err(|_| format!("`{key}` is too large: {n}"))
+        }
+        other => Err(format!("`{key}` takes an integer, found {other}")),
+    }
+}
+
+fn float(key: &str, value: &Written) -> Result<f64, String> {
+    match value {
+        Written::Float(x) => Ok(*x),
+        Written::Integer(n) => Ok(*n as f64),
+        other => Err(format!("`{key}` takes a number, found {other}")),
+    }
+}
+
+fn boolean(key: &str, value: &Written) -> Result<bool, String> {
+    match value {
+        Written::Bool(b) => Ok(*b),
+        other => Err(format!("`{key}` takes `true` or `false`, found {other}")),
+    }
+}
+
+fn text(key: &str, value: &Written) -> Result<String, String> {
+    match value {
+        Written::Text(t) => Ok(t.clone()),
+        other => Err(format!("`{key}` takes a string, found {other}")),
+    }
+}
+
+fn shape(key: &str, value: &Written) -> Result<Shape, String> {
+    match value {
+        Written::List(dims) => Ok(Shape(dims.iter().map(|&d| d as usize).collect())),
+        other => Err(format!(
+            "`{key}` takes a list of dimensions like `[8, 8, 1]`, found {other}"
+        )),
+    }
+}
+
+/// The index of the written name among `names`.
+fn choice(key: &str, value: &Written, names: &[&str]) -> Result<usize, String> {
+    let found = match value {
+        Written::Name(name) => name,
+        other => {
+            return Err(format!(
+                "`{key}` takes one of {}, found {other}",
+                list(names)
+            ));
+        }
+    };
+    names.iter().position(|n| n == found).ok_or_else(|| {
+        let hint = closest(found, names)
+            .map_or_else(|| format!("one of {}", list(names)), |c| format!("`{c}`"));
+        format!("`{key}` has no option `{found}`; did you mean {hint}?")
+    })
+}
+
+fn activation(key: &str, value: &Written) -> Result<Activation, String> {
+    let index = choice(key, value, Activation::NAMES)?;
+    Ok(Activation::from_name(Activation::NAMES[index]).expect("a listed name"))
+}
+
+fn optimizer(value: &Written) -> Result<Optimizer, String> {
+    let (name, fields) = match value {
+        Written::Struct(name, fields) => (name.as_str(), fields.as_slice()),
+        Written::Name(name) => (name.as_str(), &[][..]),
+        other => {
+            return Err(format!(
+                "`optimizer` takes one of {}, found {other}",
+                list(Optimizer::NAMES)
+            ));
+        }
+    };
+    let mut optimizer = match name {
+        "Sgd" => Optimizer::sgd(),
+        "Adam" => Optimizer::adam(),
+        "RmsProp" => Optimizer::rms_prop(),
+        _ => {
+            let hint = closest(name, Optimizer::NAMES).map_or_else(
+                || format!("one of {}", list(Optimizer::NAMES)),
+                |c| format!("`{c}`"),
+            );
+            return Err(format!("unknown optimizer `{name}`; did you mean {hint}?"));
+        }
+    };
+    for (key, value) in fields {
+        match (&mut optimizer, key.as_str()) {
+            (
+                Optimizer::Sgd { learning_rate, .. }
+                | Optimizer::Adam { learning_rate }
+                | Optimizer::RmsProp { learning_rate },
+                "learning_rate",
+            ) => *learning_rate = float(key, value)?,
+            (Optimizer::Sgd { momentum, .. }, "momentum") => *momentum = float(key, value)?,
+            _ => {
+                let known: &[&str] = if name == "Sgd" {
+                    &["learning_rate", "momentum"]
+                } else {
+                    &["learning_rate"]
+                };
+                return Err(format!(
+                    "`{name}` has no setting `{key}`; it takes {}",
+                    list(known)
+                ));
+            }
+        }
+    }
+    Ok(optimizer)
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The known name closest to `name`, if it is close enough to be a typo.
+pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Edits (insertions, deletions, substitutions, swaps of neighbours) from `a` to `b`: a swap
+/// counts once, since `Rleu` for `Relu` is the typo people make.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(written: &[(&str, Written)]) -> Vec<(String, Written)> {
+        written
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    fn messages(type_name: &str, written: &[(&str, Written)]) -> Vec<String> {
+        Settings::from_written(type_name, &pairs(written))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
+    }
+
+    #[test]
+    fn applies_settings_over_the_defaults() {
+        let s = Settings::from_written(
+            "Conv",
+            &pairs(&[
+                ("filters", Written::Integer(16)),
+                ("activation", Written::Name("Relu".into())),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            ConvSettings::new(16, 3)
+                .with_activation(Activation::Relu)
+                .into()
+        );
+        let s = Settings::from_written(
+            "Classification",
+            &pairs(&[
+                ("epochs", Written::Integer(30)),
+                (
+                    "optimizer",
+                    Written::Struct(
+                        "Adam".into(),
+                        vec![("learning_rate".into(), Written::Float(0.01))],
+                    ),
+                ),
+                ("headless", Written::Bool(true)),
+            ]),
+        )
+        .unwrap();
+        let t = s.training().unwrap();
+        assert_eq!(
+            (t.epochs, t.optimizer, t.headless, t.batch_size),
+            (
+                30,
+                Optimizer::Adam {
+                    learning_rate: 0.01
+                },
+                true,
+                32
+            )
+        );
+    }
+
+    #[test]
+    fn data_sources_and_their_options() {
+        let s = Settings::from_written(
+            "Data",
+            &pairs(&[
+                ("file", Written::Text("iris.csv".into())),
+                ("columns", Written::Range(0, 4)),
+                ("test_file", Written::Text("test.csv".into())),
+            ]),
+        )
+        .unwrap();
+        let expected = DataSettings::file("iris.csv")
+            .with_columns(Columns::Range { start: 0, end: 4 })
+            .with_test_file("test.csv");
+        assert_eq!(s, expected.into());
+        let s = Settings::from_written(
+            "Data",
+            &pairs(&[
+                ("random", Written::List(vec![4])),
+                ("samples", Written::Integer(10)),
+                ("seed", Written::Integer(3)),
+            ]),
+        )
+        .unwrap();
+        let Settings::Data(d) = s else { panic!() };
+        assert_eq!(
+            d.source,
+            DataSource::Random {
+                shape: Shape::from([4]),
+                samples: 10,
+                seed: 3
+            }
+        );
+        assert_eq!(
+            messages("Data", &[("samples", Written::Integer(10))]),
+            ["`samples` applies to random data; write `random: [dims]` before it"]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_suggestions() {
+        let errors = Settings::from_written(
+            "Dense",
+            &pairs(&[
+                ("unit", Written::Integer(10)),
+                ("activation", Written::Name("Rleu".into())),
+                ("activation", Written::Name("Relu".into())),
+            ]),
+        )
+        .unwrap_err();
+        let found: Vec<(Option<usize>, &str)> =
+            errors.iter().map(|e| (e.key, e.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Some(0),
+                    "`Dense` has no setting `unit`; did you mean `units`?"
+                ),
+                (
+                    Some(1),
+                    "`activation` has no option `Rleu`; did you mean `Relu`?"
+                ),
+                (Some(2), "`activation` is given twice; keep one"),
+                (None, "`Dense` needs `units`: the number of outputs"),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_kinds_say_what_is_expected() {
+        assert_eq!(
+            messages("Dense", &[("units", Written::Float(1.5))]),
+            ["`units` takes an integer, found a number"]
+        );
+        assert_eq!(
+            messages("Reshape", &[("shape", Written::Integer(64))]),
+            ["`shape` takes a list of dimensions like `[8, 8, 1]`, found an integer"]
+        );
+        assert_eq!(
+            messages(
+                "Classification",
+                &[("optimizer", Written::Struct("Adma".into(), vec![]))]
+            ),
+            ["unknown optimizer `Adma`; did you mean `Adam`?"]
+        );
+        assert_eq!(
+            messages(
+                "Classification",
+                &[(
+                    "optimizer",
+                    Written::Struct(
+                        "Adam".into(),
+                        vec![("momentum".into(), Written::Float(0.9))]
+                    )
+                )]
+            ),
+            ["`Adam` has no setting `momentum`; it takes `learning_rate`"]
+        );
+    }
+
+    #[test]
+    fn unknown_types_suggest_the_closest() {
+        assert_eq!(
+            messages("Desne", &[]),
+            ["unknown component type `Desne`; did you mean `Dense`?"]
+        );
+        assert_eq!(
+            messages("Transformer", &[]),
+            ["unknown component type `Transformer`"]
+        );
+    }
+
+    #[test]
+    fn every_key_of_every_schema_applies() {
+        use crate::schema::ValueKind;
+        for type_name in Settings::TYPE_NAMES {
+            let schema = Settings::default_for(type_name).unwrap().schema();
+            for setting in schema {
+                let value = match setting.kind {
+                    ValueKind::Integer => Written::Integer(7),
+                    ValueKind::Float => Written::Float(0.25),
+                    ValueKind::Bool => Written::Bool(true),
+                    ValueKind::Shape => Written::List(vec![2]),
+                    ValueKind::Path => Written::Text("x.csv".into()),
+                    ValueKind::Columns => Written::Range(0, 1),
+                    ValueKind::Choice(names) => Written::Name(names[names.len() - 1].into()),
+                    ValueKind::Optimizer => Written::Struct("Sgd".into(), vec![]),
+                };
+                let mut written = match (*type_name, setting.name) {
+                    ("Data", "samples" | "seed") => {
+                        vec![("random".to_string(), Written::List(vec![2]))]
+                    }
+                    ("Data", "columns") => {
+                        vec![("file".to_string(), Written::Text("x.csv".into()))]
+                    }
+                    _ => Vec::new(),
+                };
+                written.push((setting.name.to_string(), value));
+                // Required keys of the type, when they are not the one under test.
+                for required in schema
+                    .iter()
+                    .filter(|s| s.default.is_none() && s.name != setting.name)
+                {
+                    let value = if required.name == "shape" {
+                        Written::List(vec![2])
+                    } else {
+                        Written::Integer(2)
+                    };
+                    written.push((required.name.to_string(), value));
+                }
+                let applied = Settings::from_written(type_name, &written);
+                assert!(
+                    applied.is_ok(),
+                    "{type_name}.{}: {:?}",
+                    setting.name,
+                    applied.unwrap_err()
+                );
+                assert_ne!(
+                    applied.unwrap(),
+                    Settings::default_for(type_name).unwrap(),
+                    "{type_name}.{} changed nothing",
+                    setting.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(closest("lables", &["labels", "images"]), Some("labels"));
+        assert_eq!(closest("zzz", &["labels", "images"]), None);
+        assert_eq!(closest("Rleu", &["None", "Relu", "Tanh"]), Some("Relu"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}
