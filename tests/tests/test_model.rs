@@ -357,3 +357,72 @@ fn a_data_file_can_be_replaced_at_run_time() {
         .unwrap();
     assert_eq!(x, [1.0, 2.0, 3.0, 4.0]);
 }
+
+#[test]
+fn images_with_several_channels_keep_their_layout_from_file_to_prediction() {
+    // Random [4, 4, 3] images: the preview reads them through the data loader, `predict` takes
+    // them from the user; both must agree on which value is which channel.
+    let model = build(
+        ModelBuilder::new("Channels")
+            .add("x", DataSettings::random([4, 4, 3], 8), &[])
+            .add(
+                "y",
+                DataSettings::random(Shape::scalar(), 8).with_classes(2),
+                &[],
+            )
+            .add(
+                "conv",
+                ConvSettings {
+                    padding: Padding::Valid,
+                    ..ConvSettings::new(2, 3)
+                },
+                &["x"],
+            )
+            .add("flat", FlattenSettings {}, &["conv"])
+            .add("fc", DenseSettings::new(2, Activation::Softmax), &["flat"])
+            .add("train", ClassificationSettings::default(), &["fc", "y"]),
+    );
+    model.preview().unwrap();
+    let x = model.component("x").unwrap().get_sample().unwrap();
+    assert_eq!(x.shape.to_vec(), vec![4, 4, 3]);
+    assert_eq!(
+        model
+            .component("conv")
+            .unwrap()
+            .get_sample()
+            .unwrap()
+            .shape
+            .to_vec(),
+        vec![2, 2, 2]
+    );
+    let one = TensorData::new(x.to_vec::<f32>().unwrap(), [1, 4, 4, 3]);
+    let predicted: Vec<f32> = model.predict(one).unwrap().to_vec().unwrap();
+    let previewed: Vec<f32> = model
+        .component("fc")
+        .unwrap()
+        .get_sample()
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    for (p, q) in predicted.iter().zip(&previewed) {
+        assert!((p - q).abs() < 1e-6, "{predicted:?} vs {previewed:?}");
+    }
+    // The same values with two channels swapped give another prediction: the check can fail.
+    let swapped: Vec<f32> = x
+        .to_vec::<f32>()
+        .unwrap()
+        .chunks(3)
+        .flat_map(|c| [c[1], c[0], c[2]])
+        .collect();
+    let other: Vec<f32> = model
+        .predict(TensorData::new(swapped, [1, 4, 4, 3]))
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    assert!(
+        other
+            .iter()
+            .zip(&previewed)
+            .any(|(p, q)| (p - q).abs() > 1e-6)
+    );
+}

@@ -174,6 +174,18 @@ impl DataSettings {
             DataSource::Digits(Digits::Labels) => Ok(Shape::scalar()),
             DataSource::Random { shape, samples, .. } => {
                 positive(this, "samples", *samples)?;
+                // Random values are made in memory: refuse what could never fit.
+                const MAX_VALUES: usize = 1 << 32;
+                let values = shape.0.iter().try_fold(*samples, |n, &d| n.checked_mul(d));
+                if values.is_none_or(|v| v > MAX_VALUES) {
+                    return Err(ShapeError::InvalidSetting {
+                        component: this.to_string(),
+                        setting: "samples",
+                        problem: format!(
+                            "times the shape `{shape}` gives more than {MAX_VALUES} random values; use fewer"
+                        ),
+                    });
+                }
                 match &self.shape {
                     Some(declared) if !declared.same_values(shape) => {
                         Err(ShapeError::InvalidSetting {
@@ -357,6 +369,30 @@ mod tests {
     fn random_uses_its_shape() {
         let s = DataSettings::random([4, 4, 2], 10).infer("r", &[]).unwrap();
         assert_eq!(s, Signal::new([4, 4, 2]));
+    }
+
+    #[test]
+    fn random_data_must_fit_in_memory() {
+        let err = DataSettings::random([1 << 20, 1 << 20], 1 << 30)
+            .infer("r", &[])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("random values; use fewer"),
+            "{err}"
+        );
+        let err = DataSettings::random([usize::MAX, 2], 2)
+            .infer("r", &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ShapeError::InvalidSetting {
+                    setting: "samples",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
