@@ -25,6 +25,7 @@ mod error;
 mod optimizer;
 pub mod schema;
 mod shape;
+mod wiring;
 mod written;
 
 pub use activation::Activation;
@@ -32,4 +33,5 @@ pub use components::*;
 pub use error::ShapeError;
 pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
+pub use wiring::{Wiring, WiringError, wire};
 pub use written::{SettingError, Written, closest};

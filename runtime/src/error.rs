@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use percept_catalogue::ShapeError;
+use percept_catalogue::{ShapeError, WiringError};
 use percept_formats::FormatError;
 use thiserror::Error;
 
@@ -22,43 +22,11 @@ pub enum Error {
     #[error(transparent)]
     Format(Box<FormatError>),
 
-    /// Two components with the same instance name.
-    #[error("two components are named `{name}`; give each component its own name")]
-    DuplicateName {
-        /// The name.
-        name: String,
-    },
-
-    /// An input that names no component.
-    #[error("`{component}` takes input `{input}`, but no component is named `{input}`{hint}")]
-    UnknownInput {
-        /// The component.
-        component: String,
-        /// The missing input.
-        input: String,
-        /// A suggestion (`; did you mean `images`?`), or nothing.
-        hint: String,
-    },
-
-    /// Components that feed each other in a loop.
-    #[error("the components {} feed each other in a cycle; a model's graph must not loop", cycle.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" -> "))]
-    Cycle {
-        /// The components on the cycle, in order, the first repeated at the end.
-        cycle: Vec<String>,
-    },
-
-    /// A component whose output nobody uses.
-    #[error("`{component}` feeds nothing; connect it to a component, or remove it")]
-    Unused {
-        /// The component.
-        component: String,
-    },
-
-    /// A model without exactly one Training component.
-    #[error("a model needs exactly one Training component (Classification or Regression), found {}{}", found.len(), if found.is_empty() { String::new() } else { format!(": {}", found.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")) })]
-    TrainingCount {
-        /// The Training components found.
-        found: Vec<String>,
+    /// Components named or wired wrongly: every problem found, one per line.
+    #[error("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Wiring {
+        /// The problems.
+        errors: Vec<WiringError>,
     },
 
     /// Data components of different lengths.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use percept_catalogue::{DataSource, Input, Settings, Shape, Signal, closest};
+use percept_catalogue::{DataSource, Input, Settings, Shape, Signal, Wiring, wire};
 use percept_formats as formats;
 
 use super::model::Model;
@@ -105,53 +105,22 @@ impl ModelBuilder {
     /// Checks names, wiring and shapes, giving the plan of the model.
     pub fn check(self) -> Result<Plan> {
         let names: Vec<&str> = self.entries.iter().map(|(n, _, _)| n.as_str()).collect();
-        for (i, name) in names.iter().enumerate() {
-            if names[..i].contains(name) {
-                return Err(Error::DuplicateName {
-                    name: name.to_string(),
-                });
-            }
-        }
-        let mut inputs = Vec::with_capacity(self.entries.len());
-        for (instance, _, wanted) in &self.entries {
-            let mut resolved = Vec::with_capacity(wanted.len());
-            for input in wanted {
-                let index =
-                    names
-                        .iter()
-                        .position(|n| n == input)
-                        .ok_or_else(|| Error::UnknownInput {
-                            component: instance.clone(),
-                            input: input.clone(),
-                            hint: closest(input, &names)
-                                .map_or(String::new(), |c| format!("; did you mean `{c}`?")),
-                        })?;
-                resolved.push(index);
-            }
-            inputs.push(resolved);
-        }
-        let order = topological_order(&names, &inputs)?;
-        let trainers: Vec<usize> = (0..self.entries.len())
-            .filter(|&i| self.entries[i].1.training().is_some())
+        let wanted: Vec<Vec<&str>> = self
+            .entries
+            .iter()
+            .map(|(_, _, inputs)| inputs.iter().map(String::as_str).collect())
             .collect();
-        let &[training] = trainers.as_slice() else {
-            return Err(Error::TrainingCount {
-                found: trainers.iter().map(|&i| names[i].to_string()).collect(),
-            });
-        };
-        let mut consumers = vec![Vec::new(); self.entries.len()];
-        for (i, ins) in inputs.iter().enumerate() {
-            for &input in ins {
-                consumers[input].push(i);
-            }
-        }
-        if let Some(unused) =
-            (0..self.entries.len()).find(|&i| i != training && consumers[i].is_empty())
-        {
-            return Err(Error::Unused {
-                component: names[unused].to_string(),
-            });
-        }
+        let trains: Vec<bool> = self
+            .entries
+            .iter()
+            .map(|(_, s, _)| s.training().is_some())
+            .collect();
+        let Wiring {
+            inputs,
+            consumers,
+            order,
+            training,
+        } = wire(&names, &wanted, &trains).map_err(|errors| Error::Wiring { errors })?;
 
         let mut outputs: Vec<Option<Signal>> = vec![None; self.entries.len()];
         let mut settings: Vec<Settings> = self.entries.iter().map(|(_, s, _)| s.clone()).collect();
@@ -215,53 +184,6 @@ impl ModelBuilder {
     }
 }
 
-/// Kahn's algorithm; on a cycle, reports the components on it in order.
-fn topological_order(names: &[&str], inputs: &[Vec<usize>]) -> Result<Vec<usize>> {
-    let n = names.len();
-    let mut missing: Vec<usize> = inputs.iter().map(Vec::len).collect();
-    let mut order: Vec<usize> = (0..n).filter(|&i| missing[i] == 0).collect();
-    let mut next = 0;
-    while next < order.len() {
-        let done = order[next];
-        next += 1;
-        for consumer in 0..n {
-            for _ in inputs[consumer].iter().filter(|&&i| i == done) {
-                missing[consumer] -= 1;
-                if missing[consumer] == 0 {
-                    order.push(consumer);
-                }
-            }
-        }
-    }
-    if order.len() == n {
-        return Ok(order);
-    }
-    // Walk back along unfinished inputs from an unfinished component until one repeats.
-    let mut path = vec![
-        (0..n)
-            .find(|&i| missing[i] > 0)
-            .expect("a component is left"),
-    ];
-    loop {
-        let last = *path.last().expect("path is not empty");
-        let back = inputs[last]
-            .iter()
-            .copied()
-            .find(|&i| missing[i] > 0)
-            .expect("it waits on one");
-        if let Some(start) = path.iter().position(|&p| p == back) {
-            let mut cycle: Vec<String> = path[start..]
-                .iter()
-                .rev()
-                .map(|&i| names[i].to_string())
-                .collect();
-            cycle.push(cycle[0].clone());
-            return Err(Error::Cycle { cycle });
-        }
-        path.push(back);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,20 +242,22 @@ mod tests {
     #[test]
     fn a_cycle_names_its_components() {
         let err = digits()
-            .add("a", DenseSettings::new(64, Activation::None), &["b"])
+            .add("m", MergeSettings::default(), &["images", "b"])
+            .add("a", DenseSettings::new(64, Activation::None), &["m"])
             .add("b", DenseSettings::new(64, Activation::None), &["a"])
             .add("train", ClassificationSettings::default(), &["b", "labels"])
             .check()
             .unwrap_err();
         assert!(
-            matches!(&err, Error::Cycle { cycle } if cycle.len() == 3),
+            matches!(&err, Error::Wiring { errors } if matches!(&errors[..], [WiringError::Cycle { cycle, .. }] if cycle.len() == 4)),
             "{err}"
         );
-        assert!(
-            err.to_string().contains("`a` -> `b` -> `a`")
-                || err.to_string().contains("`b` -> `a` -> `b`"),
-            "{err}"
-        );
+        let cycles = [
+            "`m` -> `a` -> `b` -> `m`",
+            "`a` -> `b` -> `m` -> `a`",
+            "`b` -> `m` -> `a` -> `b`",
+        ];
+        assert!(cycles.iter().any(|c| err.to_string().contains(c)), "{err}");
     }
 
     #[test]
@@ -342,8 +266,14 @@ mod tests {
             .add("fc", DenseSettings::new(10, Activation::None), &["images"])
             .check()
             .unwrap_err();
+        let Error::Wiring { errors } = &err else {
+            panic!("{err}")
+        };
         assert!(
-            matches!(err, Error::TrainingCount { ref found } if found.is_empty()),
+            errors.contains(&WiringError::TrainingCount {
+                found: vec![],
+                entry: None
+            }),
             "{err}"
         );
         let err = digits()
@@ -386,7 +316,11 @@ mod tests {
             .add("images", FlattenSettings {}, &["labels"])
             .check()
             .unwrap_err();
-        assert!(matches!(err, Error::DuplicateName { .. }));
+        assert!(
+            err.to_string()
+                .starts_with("two components are named `images`"),
+            "{err}"
+        );
     }
 
     #[test]
