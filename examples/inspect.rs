@@ -65,6 +65,9 @@ fn main() -> Result<(), percept::Error> {
         fc.epochs.len(),
         last.std
     );
+    let page = std::env::temp_dir().join("percept-inspect-report.html");
+    report.write_html(&page)?;
+    println!("training report: {}", page.display());
     // ANCHOR_END: train
 
     // ANCHOR: save

@@ -314,3 +314,64 @@ fn a_graph_with_branches_merge_one_hot_dropout_and_softmax_trains() {
         "the captured sample is after Softmax: {p:?}"
     );
 }
+
+#[test]
+fn the_html_report_shows_curves_graph_previews_and_histograms() {
+    let mut model = build(digits_mlp(training(3)));
+    let report = model.run().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.html");
+    report.write_html(&path).unwrap();
+    let page = std::fs::read_to_string(&path).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert!(page.contains("<title>DigitsMlp: training report</title>"));
+    assert!(
+        !page.contains("<script") && !page.contains("http"),
+        "self-contained"
+    );
+    // Two charts of two series, each with one point per epoch.
+    let points: Vec<usize> = page
+        .split("points=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap().split(' ').count())
+        .collect();
+    assert_eq!(points, [3, 3, 3, 3]);
+    // The graph: one box per component, one line per input.
+    let graph = page
+        .split("<svg class=\"graph\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(graph.matches("<g class=\"node\">").count(), 5);
+    assert_eq!(graph.matches("class=\"edge\"").count(), 4);
+    for name in [
+        "images",
+        "hidden",
+        "DeepLearningDense_Dense_2",
+        "TrainClassification_Classification_1",
+    ] {
+        assert!(graph.contains(name), "{name}");
+    }
+    // A preview per component, and histograms of weights, biases and gradients of `fc`.
+    assert_eq!(
+        page.matches("preview (first element, last step)").count(),
+        5
+    );
+    let fc = page
+        .split("<h3>fc ")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    for caption in [
+        "weight W: last epoch",
+        "bias b: last epoch",
+        "gradient W: last epoch",
+        "gradient b: last epoch",
+    ] {
+        assert!(fc.contains(caption), "{caption}");
+    }
+}

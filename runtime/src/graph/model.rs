@@ -323,6 +323,19 @@ impl<B: Backend> Model<B> {
         Summary::of(self)
     }
 
+    /// Who feeds whom: `(input, component)` by instance name, in declaration order.
+    pub fn edges(&self) -> Vec<(String, String)> {
+        let entries = &self.plan.entries;
+        entries
+            .iter()
+            .flat_map(|e| {
+                e.inputs
+                    .iter()
+                    .map(|&i| (entries[i].instance.clone(), e.instance.clone()))
+            })
+            .collect()
+    }
+
     /// The graph in Graphviz DOT: one node per component (instance, class name, output shape),
     /// one edge per input.
     pub fn to_dot(&self) -> String {
@@ -340,14 +353,8 @@ impl<B: Backend> Model<B> {
                 entry.output.shape
             );
         }
-        for entry in &self.plan.entries {
-            for &input in &entry.inputs {
-                let _ = writeln!(
-                    dot,
-                    "  \"{}\" -> \"{}\";",
-                    self.plan.entries[input].instance, entry.instance
-                );
-            }
+        for (from, to) in self.edges() {
+            let _ = writeln!(dot, "  \"{from}\" -> \"{to}\";");
         }
         dot.push_str("}\n");
         dot

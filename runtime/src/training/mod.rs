@@ -9,6 +9,7 @@
 //! biases and gradients go into the report.
 
 mod capture;
+mod html;
 mod progress;
 mod report;
 
@@ -212,6 +213,9 @@ impl<B: AutodiffBackend> Model<B> {
             components: self.histories(capture),
             training_samples: training.len(),
             validation_samples: validation.len(),
+            model: self.summary(),
+            edges: self.edges(),
+            backend: B::name(&self.device),
         };
         for epoch in 1..=settings.epochs {
             // The parameters at the end of the last complete epoch, restored if this one's
@@ -288,12 +292,14 @@ impl<B: AutodiffBackend> Model<B> {
                 instance: node.meta().instance.clone(),
                 class_name: node.class_name(),
                 epochs: Vec::new(),
+                sample: None,
             })
             .collect()
     }
 
     fn record_epoch(&self, histories: &mut [ComponentHistory]) {
         for (node, history) in self.graph.nodes.iter().zip(histories) {
+            history.sample = node.get_sample();
             history.epochs.push(EpochCapture {
                 output: node.get_sample().as_ref().map(TensorSummary::of),
                 weights: TensorSummary::of_all(&node.weights()),

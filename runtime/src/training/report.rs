@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use burn::prelude::TensorData;
+
 use super::capture::TensorSummary;
+use crate::graph::Summary;
 
 /// The figures of one epoch.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,8 @@ pub struct ComponentHistory {
     pub class_name: String,
     /// One capture per epoch.
     pub epochs: Vec<EpochCapture>,
+    /// Its output on the first element of the last step, in the user's layout.
+    pub sample: Option<TensorData>,
 }
 
 /// What `run()` returns.
@@ -56,6 +61,12 @@ pub struct TrainingReport {
     pub training_samples: usize,
     /// Validation elements.
     pub validation_samples: usize,
+    /// The model's components: names, class names, output shapes, parameter counts.
+    pub model: Summary,
+    /// Who feeds whom: `(input, component)` by instance name.
+    pub edges: Vec<(String, String)>,
+    /// The backend that trained, as burn names it.
+    pub backend: String,
 }
 
 impl TrainingReport {
