@@ -243,9 +243,9 @@ fn line_chart(title: &str, series: &[(&str, &str, Vec<f32>)]) -> String {
             )
         })
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "</svg><figcaption>{} &middot; epochs 1 to {}</figcaption></figure>\n",
+        "</svg><figcaption>{} &middot; epochs 1 to {}</figcaption></figure>",
         legend.join(" "),
         series.first().map_or(0, |s| s.2.len())
     );
