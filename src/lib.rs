@@ -28,6 +28,7 @@
 //! same with autodiff.
 #![warn(missing_docs)]
 
+pub use percept_macros::model;
 pub use percept_runtime::catalogue::{self, schema};
 pub use percept_runtime::*;
 
@@ -36,6 +37,7 @@ pub mod prelude {
     pub use burn::module::{Module, Param};
     pub use burn::prelude::{Backend, Tensor, TensorData};
     pub use burn::tensor::backend::AutodiffBackend;
+    pub use percept_macros::model;
     pub use percept_runtime::catalogue::{
         Activation, ArgmaxSettings, BatchNormSettings, ClassificationSettings, Columns,
         ConvSettings, DataSettings, DenseSettings, Digits, DropoutSettings, FlattenSettings,

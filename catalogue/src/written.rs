@@ -56,6 +56,9 @@ pub struct SettingError {
     /// The index of the offending pair in what was written; `None` for the entry as a whole
     /// (an unknown type, a missing key).
     pub key: Option<usize>,
+    /// True when the value is at fault (a wrong kind, an unknown option), false when the key
+    /// is (unknown, given twice).
+    pub on_value: bool,
     /// What is wrong and how to fix it.
     pub message: String,
 }
@@ -78,6 +81,7 @@ impl Settings {
                 .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
             return Err(vec![SettingError {
                 key: None,
+                on_value: false,
                 message: format!("unknown component type `{type_name}`{hint}"),
             }]);
         };
@@ -87,6 +91,7 @@ impl Settings {
         for (index, (key, value)) in written.iter().enumerate() {
             let error = |message| SettingError {
                 key: Some(index),
+                on_value: false,
                 message,
             };
             if written[..index].iter().any(|(k, _)| k == key) {
@@ -102,13 +107,17 @@ impl Settings {
                 continue;
             };
             if let Err(message) = apply(&mut settings, setting, value) {
-                errors.push(error(message));
+                errors.push(SettingError {
+                    on_value: true,
+                    ..error(message)
+                });
             }
         }
         for setting in schema.iter().filter(|s| s.default.is_none()) {
             if !written.iter().any(|(k, _)| k == setting.name) {
                 errors.push(SettingError {
                     key: None,
+                    on_value: false,
                     message: format!("`{type_name}` needs `{}`: {}", setting.name, setting.doc),
                 });
             }

@@ -1,4 +1,21 @@
-//! The procedural macros of percept (`model!`, `#[component]`).
+//! The procedural macros of percept.
 //!
-//! They are not implemented yet: until they are, models are wired by hand with
-//! `percept::ModelBuilder` (see the book's "Building a model" chapter).
+//! `model!` declares a model inline: it parses the declaration ([`ast`]), checks its
+//! settings, wiring, data files and shapes with the catalogue ([`check`], collecting every
+//! error), and generates one typed struct per component plus the model struct ([`expand`]).
+//! Use it through the `percept` crate.
+
+mod ast;
+mod check;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Declares a model: see the book's "Declaring a model" chapter.
+#[proc_macro]
+pub fn model(input: TokenStream) -> TokenStream {
+    let model = syn::parse_macro_input!(input as ast::ModelInput);
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
+    let checked = check::check(&model, std::path::Path::new(&manifest_dir));
+    expand::expand(&model, &checked).into()
+}

@@ -7,9 +7,11 @@
 mod builder;
 pub(crate) mod model;
 mod plan;
+mod shared;
 mod summary;
 
 pub use builder::ModelBuilder;
 pub use model::Model;
 pub use plan::{Plan, PlanEntry};
+pub use shared::{Handle, Shared};
 pub use summary::{Summary, SummaryRow};

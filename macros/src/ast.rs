@@ -1,0 +1,283 @@
+//! The typed view of a `model!` invocation, every node keeping its spans.
+//!
+//! ```text
+//! /// docs
+//! pub Name {
+//!     /// docs
+//!     instance: Type { key: value, ... } <- input,
+//!     instance: Type <- (a, b),
+//! }
+//! ```
+
+use percept_catalogue::Written;
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, Token, Visibility, braced, bracketed, parenthesized};
+
+/// A whole `model!` invocation.
+pub struct ModelInput {
+    /// Doc comments and other attributes of the model.
+    pub attrs: Vec<Attribute>,
+    /// The visibility of the generated items.
+    pub vis: Visibility,
+    /// The model's name (`DigitClassifier`).
+    pub name: Ident,
+    /// The entries, in declaration order.
+    pub entries: Vec<Entry>,
+}
+
+/// One `instance: Type { .. } <- inputs,` entry.
+pub struct Entry {
+    /// Its doc comments.
+    pub attrs: Vec<Attribute>,
+    /// The instance name.
+    pub name: Ident,
+    /// The component type.
+    pub ty: Ident,
+    /// The settings, as written.
+    pub settings: Vec<SettingAst>,
+    /// The inputs, in order.
+    pub inputs: Vec<Ident>,
+}
+
+/// One `key: value` setting.
+pub struct SettingAst {
+    /// The key.
+    pub key: Ident,
+    /// The value.
+    pub value: Written,
+    /// Where the value is written.
+    pub span: Span,
+}
+
+impl Parse for ModelInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let name = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut entries = Vec::new();
+        while !body.is_empty() {
+            entries.push(body.parse()?);
+            if body.is_empty() {
+                break;
+            }
+            body.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(
+                input.error("`model!` declares one model: nothing may follow its `{ ... }`")
+            );
+        }
+        Ok(ModelInput {
+            attrs,
+            vis,
+            name,
+            entries,
+        })
+    }
+}
+
+impl Parse for Entry {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty: Ident = input.parse()?;
+        let mut settings = Vec::new();
+        if input.peek(syn::token::Brace) {
+            let body;
+            braced!(body in input);
+            while !body.is_empty() {
+                let key: Ident = body.parse()?;
+                body.parse::<Token![:]>()?;
+                let span = body.span();
+                let value = parse_value(&body)?;
+                settings.push(SettingAst { key, value, span });
+                if body.is_empty() {
+                    break;
+                }
+                body.parse::<Token![,]>()?;
+            }
+        }
+        let mut inputs = Vec::new();
+        if input.peek(Token![<-]) {
+            input.parse::<Token![<-]>()?;
+            if input.peek(syn::token::Paren) {
+                let list;
+                parenthesized!(list in input);
+                inputs = Punctuated::<Ident, Token![,]>::parse_terminated(&list)?
+                    .into_iter()
+                    .collect();
+            } else {
+                inputs.push(input.parse()?);
+            }
+        }
+        Ok(Entry {
+            attrs,
+            name,
+            ty,
+            settings,
+            inputs,
+        })
+    }
+}
+
+/// A setting's value: a number, a boolean, a string, `[dims]`, `a..b`, a name or a path, or
+/// `Name { key: value, .. }`.
+fn parse_value(input: ParseStream<'_>) -> syn::Result<Written> {
+    let negative = input.peek(Token![-]);
+    if negative {
+        input.parse::<Token![-]>()?;
+    }
+    if input.peek(syn::LitFloat) {
+        let lit: syn::LitFloat = input.parse()?;
+        let value: f64 = lit.base10_parse()?;
+        return Ok(Written::Float(if negative { -value } else { value }));
+    }
+    if input.peek(syn::LitInt) {
+        let lit: syn::LitInt = input.parse()?;
+        if negative {
+            let value: f64 = lit.base10_parse()?;
+            return Ok(Written::Float(-value));
+        }
+        let start: u64 = lit.base10_parse()?;
+        if input.peek(Token![..]) {
+            input.parse::<Token![..]>()?;
+            let end: syn::LitInt = input.parse()?;
+            return Ok(Written::Range(start, end.base10_parse()?));
+        }
+        return Ok(Written::Integer(start));
+    }
+    if negative {
+        return Err(input.error("expected a number after `-`"));
+    }
+    if input.peek(syn::LitBool) {
+        return Ok(Written::Bool(input.parse::<syn::LitBool>()?.value));
+    }
+    if input.peek(syn::LitStr) {
+        return Ok(Written::Text(input.parse::<syn::LitStr>()?.value()));
+    }
+    if input.peek(syn::token::Bracket) {
+        let list;
+        bracketed!(list in input);
+        let dims = Punctuated::<syn::LitInt, Token![,]>::parse_terminated(&list)?;
+        return dims
+            .iter()
+            .map(|d| d.base10_parse())
+            .collect::<syn::Result<_>>()
+            .map(Written::List);
+    }
+    if input.peek(Ident) {
+        let path: syn::Path = input.parse()?;
+        let name = path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::");
+        if input.peek(syn::token::Brace) {
+            let body;
+            braced!(body in input);
+            let mut fields = Vec::new();
+            while !body.is_empty() {
+                let key: Ident = body.parse()?;
+                body.parse::<Token![:]>()?;
+                fields.push((key.to_string(), parse_value(&body)?));
+                if body.is_empty() {
+                    break;
+                }
+                body.parse::<Token![,]>()?;
+            }
+            return Ok(Written::Struct(name, fields));
+        }
+        return Ok(Written::Name(name));
+    }
+    Err(input.error(
+        "expected a setting value: a number, `true`/`false`, a string, `[dims]`, `a..b`, a name like `Relu`, or `Adam { learning_rate: 0.001 }`",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_design_model() {
+        let model: ModelInput = syn::parse_str(
+            r#"
+            /// Classifies digits.
+            pub DigitClassifier {
+                images:  Data { source: Digits::Images },
+                labels:  Data { source: Digits::Labels },
+                reshape: Reshape { shape: [8, 8, 1] } <- images,
+                conv:    Conv { filters: 16, kernel: 3, activation: Relu } <- reshape,
+                flat:    Flatten <- conv,
+                fc:      Dense { units: 10, activation: Softmax } <- flat,
+                train:   Classification { epochs: 30, batch_size: 32,
+                                          optimizer: Adam { learning_rate: 0.001 } } <- (fc, labels),
+            }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(model.name, "DigitClassifier");
+        assert_eq!(model.entries.len(), 7);
+        let train = &model.entries[6];
+        assert_eq!(
+            train
+                .inputs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["fc", "labels"]
+        );
+        assert_eq!(
+            train.settings[2].value,
+            Written::Struct(
+                "Adam".into(),
+                vec![("learning_rate".into(), Written::Float(0.001))]
+            )
+        );
+        assert_eq!(
+            model.entries[0].settings[0].value,
+            Written::Name("Digits::Images".into())
+        );
+        assert_eq!(
+            model.entries[2].settings[0].value,
+            Written::List(vec![8, 8, 1])
+        );
+        assert!(model.entries[4].settings.is_empty());
+    }
+
+    #[test]
+    fn parses_every_kind_of_value() {
+        let entry: Entry = syn::parse_str(
+            r#"x: T { a: 1, b: -0.5, c: true, d: "f.csv", e: 0..4, f: Name, g: -2 } <- y"#,
+        )
+        .unwrap();
+        let values: Vec<Written> = entry.settings.into_iter().map(|s| s.value).collect();
+        assert_eq!(
+            values,
+            [
+                Written::Integer(1),
+                Written::Float(-0.5),
+                Written::Bool(true),
+                Written::Text("f.csv".into()),
+                Written::Range(0, 4),
+                Written::Name("Name".into()),
+                Written::Float(-2.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_says_what_is_expected() {
+        let err = syn::parse_str::<Entry>("x: T { a: + }").err().unwrap();
+        assert!(
+            err.to_string().starts_with("expected a setting value"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Checks a parsed model with the catalogue: settings, wiring, data files and shapes. Every
+//! independent error is collected; a component whose check failed gets no shape, so nothing
+//! that depends on it reports a follow-on error.
+
+use std::path::{Path, PathBuf};
+
+use percept_catalogue::{
+    DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError, Written, wire,
+};
+use proc_macro2::Span;
+use syn::Error;
+
+use crate::ast::ModelInput;
+
+/// What the checks found out about a model.
+pub struct Checked {
+    /// Each entry's settings, where they are valid.
+    pub settings: Vec<Option<Settings>>,
+    /// Each Data entry's shape read from its file at expansion time, to pass on to the runtime
+    /// so that it need not read the header again.
+    pub file_shapes: Vec<Option<Shape>>,
+    /// Each entry's output, where known.
+    pub outputs: Vec<Option<Signal>>,
+    /// Every error, in the order found.
+    pub errors: Vec<Error>,
+}
+
+/// Runs every check; relative data files are found under `manifest_dir`.
+pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
+    let n = model.entries.len();
+    let mut errors = Vec::new();
+    let mut settings = Vec::with_capacity(n);
+    for entry in &model.entries {
+        let written: Vec<(String, Written)> = entry
+            .settings
+            .iter()
+            .map(|s| (s.key.to_string(), s.value.clone()))
+            .collect();
+        match Settings::from_written(&entry.ty.to_string(), &written) {
+            Ok(s) => settings.push(Some(s)),
+            Err(problems) => {
+                for problem in problems {
+                    let span = match problem.key {
+                        Some(i) if problem.on_value => entry.settings[i].span,
+                        Some(i) => entry.settings[i].key.span(),
+                        None => entry.ty.span(),
+                    };
+                    errors.push(Error::new(span, problem.message));
+                }
+                settings.push(None);
+            }
+        }
+    }
+
+    let names: Vec<String> = model.entries.iter().map(|e| e.name.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let inputs: Vec<Vec<String>> = model
+        .entries
+        .iter()
+        .map(|e| e.inputs.iter().map(ToString::to_string).collect())
+        .collect();
+    let inputs: Vec<Vec<&str>> = inputs
+        .iter()
+        .map(|i| i.iter().map(String::as_str).collect())
+        .collect();
+    // An entry whose type is unknown might be a Training component: it is left out of the
+    // count, so as not to add a follow-on error about the count.
+    let unknown_type = |i: usize| {
+        settings[i].is_none() && Settings::default_for(&model.entries[i].ty.to_string()).is_none()
+    };
+    let trains: Vec<bool> = (0..n)
+        .map(|i| {
+            settings[i].as_ref().is_some_and(|s| s.training().is_some()) || {
+                let ty = model.entries[i].ty.to_string();
+                ty == "Classification" || ty == "Regression"
+            }
+        })
+        .collect();
+    let wiring = match wire(&names, &inputs, &trains) {
+        Ok(wiring) => Some(wiring),
+        Err(problems) => {
+            for problem in problems {
+                let span = match &problem {
+                    WiringError::UnknownInput {
+                        entry, position, ..
+                    } => model.entries[*entry].inputs[*position].span(),
+                    WiringError::DuplicateName { entry, .. }
+                    | WiringError::Cycle { entry, .. }
+                    | WiringError::Unused { entry, .. } => model.entries[*entry].name.span(),
+                    WiringError::TrainingCount {
+                        entry: Some(entry), ..
+                    } => model.entries[*entry].ty.span(),
+                    WiringError::TrainingCount { entry: None, .. } if (0..n).any(unknown_type) => {
+                        continue;
+                    }
+                    _ => model.name.span(),
+                };
+                errors.push(Error::new(span, problem.to_string()));
+            }
+            None
+        }
+    };
+
+    let mut outputs: Vec<Option<Signal>> = vec![None; n];
+    let mut file_shapes: Vec<Option<Shape>> = vec![None; n];
+    if let Some(Wiring { inputs, order, .. }) = &wiring {
+        for &i in order {
+            let entry = &model.entries[i];
+            let Some(settings) = settings[i].as_mut() else {
+                continue;
+            };
+            if let Settings::Data(data) = settings
+                && let DataSource::File { path, columns } = &data.source
+                && data.shape.is_none()
+            {
+                let file = resolve(manifest_dir, path);
+                let span = setting_span(entry, "file").unwrap_or_else(|| entry.ty.span());
+                match percept_formats::read_shape(&file, &columns_of(columns)) {
+                    Ok(header) => {
+                        let found = Shape::from(header.element_shape);
+                        if let Err(e) =
+                            data.resolve_file_shape(&entry.name.to_string(), found.clone())
+                        {
+                            errors.push(Error::new(span, e.to_string()));
+                            continue;
+                        }
+                        file_shapes[i] = Some(found);
+                    }
+                    Err(e) => {
+                        errors.push(Error::new(
+                            span,
+                            format!("{e}; if the file is not there at build time, declare its elements' shape with `shape: [...]`"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            let Some(signals) = inputs[i]
+                .iter()
+                .map(|&j| outputs[j].as_ref())
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            let named: Vec<Input<'_>> = inputs[i]
+                .iter()
+                .zip(&signals)
+                .map(|(&j, &signal)| Input {
+                    name: names[j],
+                    signal,
+                })
+                .collect();
+            match settings.infer(names[i], &named) {
+                Ok(signal) => outputs[i] = Some(signal),
+                Err(e) => errors.push(Error::new(shape_error_span(entry, &e), e.to_string())),
+            }
+        }
+    }
+    Checked {
+        settings,
+        file_shapes,
+        outputs,
+        errors,
+    }
+}
+
+/// The span of a setting's value, if the entry writes it.
+fn setting_span(entry: &crate::ast::Entry, key: &str) -> Option<Span> {
+    entry.settings.iter().find(|s| s.key == key).map(|s| s.span)
+}
+
+/// The smallest tokens responsible: the setting at fault, or else the inputs.
+fn shape_error_span(entry: &crate::ast::Entry, error: &ShapeError) -> Span {
+    let setting = match error {
+        ShapeError::InvalidSetting { setting, .. } => Some(*setting),
+        ShapeError::ReshapeCount { .. } => Some("shape"),
+        ShapeError::WindowTooLarge {
+            window: "kernel", ..
+        } => Some("kernel"),
+        ShapeError::WindowTooLarge { .. } => Some("size"),
+        _ => None,
+    };
+    setting
+        .and_then(|key| setting_span(entry, key))
+        .or_else(|| entry.inputs.first().map(|i| i.span()))
+        .unwrap_or_else(|| entry.ty.span())
+}
+
+fn resolve(manifest_dir: &Path, file: &str) -> PathBuf {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        manifest_dir.join(path)
+    }
+}
+
+fn columns_of(columns: &percept_catalogue::Columns) -> percept_formats::Columns {
+    match columns {
+        percept_catalogue::Columns::All => percept_formats::Columns::All,
+        percept_catalogue::Columns::Range { start, end } => {
+            percept_formats::Columns::Range(*start..*end)
+        }
+        percept_catalogue::Columns::Single(k) => percept_formats::Columns::Single(*k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(source: &str) -> Vec<String> {
+        let model: ModelInput = syn::parse_str(source).unwrap();
+        check(&model, Path::new("."))
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    const GOOD: &str = r#"pub M {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        reshape: Reshape { shape: [8, 8, 1] } <- images,
+        conv: Conv { filters: 16, kernel: 3, activation: Relu } <- reshape,
+        pool: MaxPool { size: 2 } <- conv,
+        flat: Flatten <- pool,
+        fc: Dense { units: 10, activation: Softmax } <- flat,
+        train: Classification { epochs: 30, optimizer: Adam { learning_rate: 0.001 } } <- (fc, labels),
+    }"#;
+
+    #[test]
+    fn the_design_model_checks_and_infers_every_shape() {
+        let model: ModelInput = syn::parse_str(GOOD).unwrap();
+        let checked = check(&model, Path::new("."));
+        assert!(checked.errors.is_empty());
+        let shapes: Vec<String> = checked
+            .outputs
+            .iter()
+            .map(|o| o.as_ref().unwrap().shape.to_string())
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                "[64]",
+                "[]",
+                "[8, 8, 1]",
+                "[8, 8, 16]",
+                "[4, 4, 16]",
+                "[256]",
+                "[10]",
+                "[]"
+            ]
+        );
+    }
+
+    #[test]
+    fn independent_errors_are_all_reported_without_follow_ons() {
+        // `conv`'s settings are wrong, so nothing after it is shape-checked; `reshape` before
+        // it is, and fails on its own.
+        let found = errors(
+            r#"pub M {
+            images: Data { source: Digits::Images },
+            labels: Data { source: Digits::Labels },
+            reshape: Reshape { shape: [8, 8, 2] } <- images,
+            conv: Conv { filters: 16, kernal: 3 } <- reshape,
+            flat: Flatten <- conv,
+            fc: Dense { units: 8 } <- flat,
+            train: Classification <- (fc, labels),
+        }"#,
+        );
+        assert_eq!(
+            found,
+            [
+                "`Conv` has no setting `kernal`; did you mean `kernel`?",
+                "`reshape` (Reshape) cannot reshape `images`'s `[64]` (64 values) into `[8, 8, 2]` (128 values); choose a shape with 64 values in all",
+            ]
+        );
+        let found = errors(&GOOD.replace("units: 10", "units: 8"));
+        assert_eq!(
+            found,
+            [
+                "`train` (Classification) gets predictions `fc` of width 8 but labels `labels` with 10 classes; make `fc` output 10 values (e.g. `units: 10`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn wiring_errors_point_at_names() {
+        let found = errors(
+            r#"pub M {
+            images: Data { source: Digits::Images },
+            labels: Data { source: Digits::Labels },
+            fc: Dense { units: 10 } <- imagse,
+            train: Classification <- (fc, labels),
+        }"#,
+        );
+        assert_eq!(
+            found,
+            [
+                "`fc` takes input `imagse`, but no component is named `imagse`; did you mean `images`?"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_file_asks_for_a_declared_shape() {
+        let found = errors(
+            r#"pub M {
+            x: Data { file: "nowhere.idx" },
+            y: Data { random: [1], samples: 4 },
+            train: Regression <- (x, y),
+        }"#,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].contains("nowhere.idx")
+                && found[0].ends_with("declare its elements' shape with `shape: [...]`"),
+            "{found:?}"
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! Generates the code of a checked model: one struct per component, in a module named after
+//! the model, and the model struct. The generated code only wires runtime pieces together:
+//! the settings are replayed as written through the catalogue, the behaviour is the runtime's.
+
+use percept_catalogue::{Settings, Written};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::ast::ModelInput;
+use crate::check::Checked;
+
+/// The model's code, with the errors (if any) as `compile_error!`s next to it.
+pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
+    let failed = !checked.errors.is_empty();
+    let errors = checked.errors.iter().map(syn::Error::to_compile_error);
+    let rt = quote!(::percept::__private::percept_runtime);
+    let backend = quote!(::percept::__private::burn::prelude::Backend);
+    let vis = &model.vis;
+    let attrs = &model.attrs;
+    let name = &model.name;
+    let name_text = name.to_string();
+    let module = Ident::new(&snake_case(&name_text), name.span());
+
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    let classes: Vec<Ident> = model
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let ty = entry.ty.to_string();
+            let n = counts.entry(ty.clone()).or_default();
+            *n += 1;
+            let category = checked.settings[i]
+                .as_ref()
+                .map_or("Unknown", |s| s.category().prefix());
+            format_ident!("{category}{ty}_{ty}_{n}", span = entry.ty.span())
+        })
+        .collect();
+
+    let structs = model.entries.iter().enumerate().map(|(i, entry)| {
+        let class = &classes[i];
+        let docs = &entry.attrs;
+        let (category, type_name) = checked.settings[i]
+            .as_ref()
+            .map_or(("Unknown", "Unknown"), |s| (s.category().prefix(), s.type_name()));
+        let forward = forward(model, checked, i);
+        quote! {
+            #(#docs)*
+            #[allow(non_camel_case_types)]
+            pub struct #class<B: #backend>(pub(super) #rt::graph::Handle<B>);
+
+            impl<B: #backend> ::percept::Component<B> for #class<B> {
+                const CATEGORY: &'static str = #category;
+                const TYPE: &'static str = #type_name;
+                fn name(&self) -> &str { self.0.name() }
+                fn instance(&self) -> &str { self.0.instance() }
+                fn weights(&self) -> #rt::Tensors { self.0.weights() }
+                fn biases(&self) -> #rt::Tensors { self.0.biases() }
+                fn trainable_variables(&self) -> #rt::Tensors { self.0.trainable_variables() }
+                fn variables(&self) -> #rt::Tensors { self.0.variables() }
+                fn get_sample(&self) -> ::core::option::Option<::percept::__private::burn::prelude::TensorData> { self.0.get_sample() }
+                fn gradients(&self) -> #rt::Tensors { self.0.gradients() }
+                fn code(&self) -> ::std::string::String { self.0.code() }
+            }
+
+            #forward
+        }
+    });
+
+    let fields = model.entries.iter().enumerate().map(|(i, entry)| {
+        let docs = &entry.attrs;
+        let field = &entry.name;
+        let class = &classes[i];
+        quote!(#(#docs)* pub #field: #module::#class<B>,)
+    });
+    let handles = model.entries.iter().enumerate().map(|(i, entry)| {
+        let field = &entry.name;
+        let class = &classes[i];
+        quote!(#field: #module::#class(__percept_shared.handle(#i)),)
+    });
+    let builder = if failed {
+        quote!(::core::unreachable!("`model!` reported errors"))
+    } else {
+        let adds = model.entries.iter().enumerate().map(|(i, entry)| {
+            let instance = entry.name.to_string();
+            let ty = entry.ty.to_string();
+            let mut pairs: Vec<TokenStream> = entry
+                .settings
+                .iter()
+                .map(|s| pair(&s.key.to_string(), &s.value))
+                .collect();
+            if let Some(shape) = &checked.file_shapes[i] {
+                // Read from the file's header at expansion: no need to read it again.
+                pairs.push(pair("shape", &Written::List(shape.dims().iter().map(|&d| d as u64).collect())));
+            }
+            let inputs = entry.inputs.iter().map(ToString::to_string);
+            quote! {
+                .add(
+                    #instance,
+                    ::percept::catalogue::Settings::from_written(#ty, &[#(#pairs),*]).expect("`model!` checked these settings"),
+                    &[#(#inputs),*],
+                )
+            }
+        });
+        quote! {
+            #rt::ModelBuilder::new(#name_text)
+                .base_dir(::core::env!("CARGO_MANIFEST_DIR"))
+                #(#adds)*
+        }
+    };
+    let module_doc = format!(
+        "The components of [`{name_text}`], one struct each, named as PerceptiLabs names its classes."
+    );
+
+    quote! {
+        #(#errors)*
+
+        #(#attrs)*
+        #vis struct #name<B: #backend> {
+            #(#fields)*
+            __percept_shared: #rt::graph::Shared<B>,
+        }
+
+        #[doc = #module_doc]
+        #vis mod #module {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#structs)*
+        }
+
+        impl<B: #backend> #name<B> {
+            /// The model's declaration, wired for the runtime.
+            pub fn builder() -> #rt::ModelBuilder {
+                #builder
+            }
+
+            /// Initialises every component on `device` (from the Training component's seed);
+            /// reads no data.
+            pub fn new(device: &B::Device) -> Self {
+                Self::from_model(Self::builder().build::<B>(device).expect("`model!` checked this model"))
+            }
+
+            /// Wraps a model built from [`builder`](Self::builder).
+            pub fn from_model(model: #rt::Model<B>) -> Self {
+                let __percept_shared = #rt::graph::Shared::new(model);
+                Self { #(#handles)* __percept_shared }
+            }
+
+            /// The runtime model, locked: everything [`percept::Model`] offers.
+            pub fn model(&self) -> ::std::sync::MutexGuard<'_, #rt::Model<B>> {
+                self.__percept_shared.lock()
+            }
+
+            /// Runs the first data element through every component (see `Model::preview`).
+            pub fn preview(&self) -> #rt::Result<()> {
+                self.model().preview()
+            }
+
+            /// The prediction for `elements` (see `Model::predict`).
+            pub fn predict(&self, elements: ::percept::__private::burn::prelude::TensorData) -> #rt::Result<::percept::__private::burn::prelude::TensorData> {
+                self.model().predict(elements)
+            }
+
+            /// Loss and accuracy on the test set (see `Model::evaluate`).
+            pub fn evaluate(&self) -> #rt::Result<#rt::Evaluation> {
+                self.model().evaluate()
+            }
+
+            /// Saves the parameters and structure into `dir` (see `Model::save`).
+            pub fn save(&self, dir: impl ::core::convert::AsRef<::std::path::Path>) -> #rt::Result<()> {
+                self.model().save(dir)
+            }
+
+            /// Builds the model and loads the parameters saved in `dir`.
+            pub fn load(dir: impl ::core::convert::AsRef<::std::path::Path>, device: &B::Device) -> #rt::Result<Self> {
+                Ok(Self::from_model(Self::builder().load::<B>(dir, device)?))
+            }
+
+            /// A Keras-style table of the components.
+            pub fn summary(&self) -> #rt::Summary {
+                self.model().summary()
+            }
+
+            /// The graph in Graphviz DOT.
+            pub fn to_dot(&self) -> ::std::string::String {
+                self.model().to_dot()
+            }
+
+            /// How `run()` shows its progress.
+            pub fn set_progress(&self, progress: #rt::Progress) {
+                self.model().set_progress(progress)
+            }
+        }
+
+        impl<B: ::percept::__private::burn::tensor::backend::AutodiffBackend> #name<B> {
+            /// Trains the model with its Training component's settings.
+            pub fn run(&mut self) -> #rt::Result<#rt::TrainingReport> {
+                self.model().run()
+            }
+        }
+    }
+}
+
+/// The typed `forward` of a computing component, with the ranks inferred at expansion.
+fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
+    let class_span = model.entries[i].ty.span();
+    let Some(settings) = &checked.settings[i] else {
+        return TokenStream::new();
+    };
+    if matches!(settings, Settings::Data(_)) || settings.training().is_some() {
+        return TokenStream::new();
+    }
+    let Some(output) = &checked.outputs[i] else {
+        return TokenStream::new();
+    };
+    let names: Vec<String> = model.entries.iter().map(|e| e.name.to_string()).collect();
+    let mut args = Vec::new();
+    let mut ranks = Vec::new();
+    for input in &model.entries[i].inputs {
+        let Some(j) = names.iter().position(|n| input == n) else {
+            return TokenStream::new();
+        };
+        let Some(signal) = &checked.outputs[j] else {
+            return TokenStream::new();
+        };
+        args.push(input.clone());
+        ranks.push(signal.shape.rank() + 1);
+    }
+    let out = output.shape.rank() + 1;
+    let classes_ident = {
+        let ty = model.entries[i].ty.to_string();
+        let n = model.entries[..=i]
+            .iter()
+            .filter(|e| e.ty == model.entries[i].ty)
+            .count();
+        format_ident!(
+            "{}{ty}_{ty}_{n}",
+            settings.category().prefix(),
+            span = class_span
+        )
+    };
+    let tensor = quote!(::percept::__private::burn::prelude::Tensor);
+    let doc = format!(
+        "The computation, batch first: inputs of rank {}, output of rank {out} (the per-element shapes plus the batch).",
+        ranks
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        impl<B: ::percept::__private::burn::prelude::Backend> #classes_ident<B> {
+            #[doc = #doc]
+            pub fn forward(&self, #(#args: #tensor<B, #ranks>,)* is_training: bool) -> #tensor<B, #out> {
+                self.0
+                    .forward::<#out>(::std::vec![#(::percept::__private::percept_runtime::Value::from(#args)),*], is_training)
+                    .expect("`model!` checked the ranks")
+            }
+        }
+    }
+}
+
+/// `("key".to_string(), Written::...)`.
+fn pair(key: &str, value: &Written) -> TokenStream {
+    let value = written(value);
+    quote!((::std::string::String::from(#key), #value))
+}
+
+fn written(value: &Written) -> TokenStream {
+    let w = quote!(::percept::catalogue::Written);
+    match value {
+        Written::Integer(n) => quote!(#w::Integer(#n)),
+        Written::Float(x) => quote!(#w::Float(#x)),
+        Written::Bool(b) => quote!(#w::Bool(#b)),
+        Written::Text(t) => quote!(#w::Text(::std::string::String::from(#t))),
+        Written::List(dims) => quote!(#w::List(::std::vec![#(#dims),*])),
+        Written::Name(n) => quote!(#w::Name(::std::string::String::from(#n))),
+        Written::Range(a, b) => quote!(#w::Range(#a, #b)),
+        Written::Struct(name, fields) => {
+            let fields = fields.iter().map(|(k, v)| pair(k, v));
+            quote!(#w::Struct(::std::string::String::from(#name), ::std::vec![#(#fields),*]))
+        }
+    }
+}
+
+/// `DigitClassifier` -> `digit_classifier`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_are_snake_case() {
+        assert_eq!(snake_case("DigitClassifier"), "digit_classifier");
+        assert_eq!(snake_case("Mlp"), "mlp");
+    }
+}
