@@ -5,38 +5,26 @@
 
 use percept::prelude::*;
 
-fn main() -> Result<(), percept::Error> {
-    // ANCHOR: model
-    let mut model = ModelBuilder::new("DigitClassifier")
-        .add("images", DataSettings::digits(Digits::Images), &[])
-        .add("labels", DataSettings::digits(Digits::Labels), &[])
-        .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
-        .add(
-            "conv",
-            ConvSettings::new(16, 3).with_activation(Activation::Relu),
-            &["reshape"],
-        )
-        .add("pool", MaxPoolSettings::new(2), &["conv"])
-        .add("flat", FlattenSettings {}, &["pool"])
-        .add("fc", DenseSettings::new(10, Activation::Softmax), &["flat"])
-        .add(
-            "train",
-            ClassificationSettings {
-                training: TrainingSettings {
-                    epochs: 30,
-                    batch_size: 32,
-                    optimizer: Optimizer::Adam {
-                        learning_rate: 0.001,
-                    },
-                    ..TrainingSettings::default()
-                },
-            },
-            &["fc", "labels"],
-        )
-        .build::<TrainingBackend>(&Default::default())?;
-    // ANCHOR_END: model
+// ANCHOR: model
+model! {
+    /// Classifies the 8x8 handwritten digits that ship with percept.
+    pub DigitClassifier {
+        images:  Data { source: Digits::Images },                      // [64], values in 0..=1
+        labels:  Data { source: Digits::Labels },                      // class index, 10 classes
+        reshape: Reshape { shape: [8, 8, 1] }                      <- images,
+        conv:    Conv { filters: 16, kernel: 3, activation: Relu } <- reshape,
+        pool:    MaxPool { size: 2 }                               <- conv,
+        flat:    Flatten                                           <- pool,
+        fc:      Dense { units: 10, activation: Softmax }          <- flat,
+        train:   Classification { epochs: 30, batch_size: 32,
+                                  optimizer: Adam { learning_rate: 0.001 } } <- (fc, labels),
+    }
+}
+// ANCHOR_END: model
 
+fn main() -> Result<(), percept::Error> {
     // ANCHOR: run
+    let mut model = DigitClassifier::<TrainingBackend>::new(&Default::default());
     let report = model.run()?;
     let last = report.last().expect("30 epochs ran");
     println!("validation accuracy: {:.4}", last.accuracy_validation);
