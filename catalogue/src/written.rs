@@ -88,6 +88,7 @@ impl Settings {
         let schema = settings.schema();
         let names: Vec<&str> = schema.iter().map(|s| s.name).collect();
         let mut errors = Vec::new();
+        let mut suggested = Vec::new();
         for (index, (key, value)) in written.iter().enumerate() {
             let error = |message| SettingError {
                 key: Some(index),
@@ -99,7 +100,9 @@ impl Settings {
                 continue;
             }
             let Some(setting) = schema.iter().find(|s| s.name == key) else {
-                let hint = closest(key, &names).map_or_else(
+                let suggestion = closest(key, &names);
+                suggested.extend(suggestion);
+                let hint = suggestion.map_or_else(
                     || format!("; `{type_name}` takes {}", list(&names)),
                     |c| format!("; did you mean `{c}`?"),
                 );
@@ -113,7 +116,11 @@ impl Settings {
                 });
             }
         }
-        for setting in schema.iter().filter(|s| s.default.is_none()) {
+        // A required key that a misspelled one was taken for is reported there already.
+        for setting in schema
+            .iter()
+            .filter(|s| s.default.is_none() && !suggested.contains(&s.name))
+        {
             if !written.iter().any(|(k, _)| k == setting.name) {
                 errors.push(SettingError {
                     key: None,
@@ -527,8 +534,15 @@ mod tests {
                     "`activation` has no option `Rleu`; did you mean `Relu`?"
                 ),
                 (Some(2), "`activation` is given twice; keep one"),
-                (None, "`Dense` needs `units`: the number of outputs"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_missing_required_key_is_reported_unless_misspelled() {
+        assert_eq!(
+            messages("Dense", &[("activation", Written::Name("Relu".into()))]),
+            ["`Dense` needs `units`: the number of outputs"]
         );
     }
 

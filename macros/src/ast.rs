@@ -10,8 +10,8 @@
 //! ```
 
 use percept_catalogue::Written;
-use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Token, Visibility, braced, bracketed, parenthesized};
 
@@ -47,8 +47,8 @@ pub struct SettingAst {
     pub key: Ident,
     /// The value.
     pub value: Written,
-    /// Where the value is written.
-    pub span: Span,
+    /// The value's tokens, for errors that point at all of it.
+    pub tokens: TokenStream,
 }
 
 impl Parse for ModelInput {
@@ -93,9 +93,16 @@ impl Parse for Entry {
             while !body.is_empty() {
                 let key: Ident = body.parse()?;
                 body.parse::<Token![:]>()?;
-                let span = body.span();
-                let value = parse_value(&body)?;
-                settings.push(SettingAst { key, value, span });
+                // The value's tokens run to the next comma at this level.
+                let mut tokens = TokenStream::new();
+                while !body.is_empty() && !body.peek(Token![,]) {
+                    tokens.extend([body.parse::<TokenTree>()?]);
+                }
+                if tokens.is_empty() {
+                    return Err(body.error("expected a setting value after `:`"));
+                }
+                let value = parse_value.parse2(tokens.clone())?;
+                settings.push(SettingAst { key, value, tokens });
                 if body.is_empty() {
                     break;
                 }

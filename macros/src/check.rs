@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use percept_catalogue::{
     DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError, Written, wire,
 };
-use proc_macro2::Span;
 use syn::Error;
 
 use crate::ast::ModelInput;
@@ -40,12 +39,13 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
             Ok(s) => settings.push(Some(s)),
             Err(problems) => {
                 for problem in problems {
-                    let span = match problem.key {
-                        Some(i) if problem.on_value => entry.settings[i].span,
-                        Some(i) => entry.settings[i].key.span(),
-                        None => entry.ty.span(),
-                    };
-                    errors.push(Error::new(span, problem.message));
+                    errors.push(match problem.key {
+                        Some(i) if problem.on_value => {
+                            Error::new_spanned(&entry.settings[i].tokens, problem.message)
+                        }
+                        Some(i) => Error::new(entry.settings[i].key.span(), problem.message),
+                        None => Error::new(entry.ty.span(), problem.message),
+                    });
                 }
                 settings.push(None);
             }
@@ -114,23 +114,29 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
                 && data.shape.is_none()
             {
                 let file = resolve(manifest_dir, path);
-                let span = setting_span(entry, "file").unwrap_or_else(|| entry.ty.span());
+                let at = |message: String| match setting(entry, "file") {
+                    Some(tokens) => Error::new_spanned(tokens, message),
+                    None => Error::new(entry.ty.span(), message),
+                };
+                // Messages name the file as written, not where this build happens to run.
+                let relative =
+                    |message: String| message.replace(&format!("{}/", manifest_dir.display()), "");
                 match percept_formats::read_shape(&file, &columns_of(columns)) {
                     Ok(header) => {
                         let found = Shape::from(header.element_shape);
                         if let Err(e) =
                             data.resolve_file_shape(&entry.name.to_string(), found.clone())
                         {
-                            errors.push(Error::new(span, e.to_string()));
+                            errors.push(at(relative(e.to_string())));
                             continue;
                         }
                         file_shapes[i] = Some(found);
                     }
                     Err(e) => {
-                        errors.push(Error::new(
-                            span,
-                            format!("{e}; if the file is not there at build time, declare its elements' shape with `shape: [...]`"),
-                        ));
+                        errors.push(at(format!(
+                            "{}; if the file is not there at build time, declare its elements' shape with `shape: [...]`",
+                            relative(e.to_string())
+                        )));
                         continue;
                     }
                 }
@@ -152,7 +158,7 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
                 .collect();
             match settings.infer(names[i], &named) {
                 Ok(signal) => outputs[i] = Some(signal),
-                Err(e) => errors.push(Error::new(shape_error_span(entry, &e), e.to_string())),
+                Err(e) => errors.push(shape_error(entry, &e)),
             }
         }
     }
@@ -164,14 +170,18 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
     }
 }
 
-/// The span of a setting's value, if the entry writes it.
-fn setting_span(entry: &crate::ast::Entry, key: &str) -> Option<Span> {
-    entry.settings.iter().find(|s| s.key == key).map(|s| s.span)
+/// The tokens of a setting's value, if the entry writes it.
+fn setting<'a>(entry: &'a crate::ast::Entry, key: &str) -> Option<&'a proc_macro2::TokenStream> {
+    entry
+        .settings
+        .iter()
+        .find(|s| s.key == key)
+        .map(|s| &s.tokens)
 }
 
-/// The smallest tokens responsible: the setting at fault, or else the inputs.
-fn shape_error_span(entry: &crate::ast::Entry, error: &ShapeError) -> Span {
-    let setting = match error {
+/// An error at the smallest tokens responsible: the setting at fault, or else the inputs.
+fn shape_error(entry: &crate::ast::Entry, error: &ShapeError) -> Error {
+    let key = match error {
         ShapeError::InvalidSetting { setting, .. } => Some(*setting),
         ShapeError::ReshapeCount { .. } => Some("shape"),
         ShapeError::WindowTooLarge {
@@ -180,10 +190,15 @@ fn shape_error_span(entry: &crate::ast::Entry, error: &ShapeError) -> Span {
         ShapeError::WindowTooLarge { .. } => Some("size"),
         _ => None,
     };
-    setting
-        .and_then(|key| setting_span(entry, key))
-        .or_else(|| entry.inputs.first().map(|i| i.span()))
-        .unwrap_or_else(|| entry.ty.span())
+    let message = error.to_string();
+    if let Some(tokens) = key.and_then(|key| setting(entry, key)) {
+        return Error::new_spanned(tokens, message);
+    }
+    match entry.inputs.as_slice() {
+        [] => Error::new(entry.ty.span(), message),
+        [first, .., last] => Error::new_spanned(quote::quote!(#first #last), message),
+        [only] => Error::new(only.span(), message),
+    }
 }
 
 fn resolve(manifest_dir: &Path, file: &str) -> PathBuf {

@@ -68,17 +68,34 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         }
     });
 
-    let fields = model.entries.iter().enumerate().map(|(i, entry)| {
-        let docs = &entry.attrs;
-        let field = &entry.name;
-        let class = &classes[i];
-        quote!(#(#docs)* pub #field: #module::#class<B>,)
-    });
-    let handles = model.entries.iter().enumerate().map(|(i, entry)| {
-        let field = &entry.name;
-        let class = &classes[i];
-        quote!(#field: #module::#class(__percept_shared.handle(#i)),)
-    });
+    // A second entry of a name already taken was reported; it gets no field, so that the
+    // struct adds no error of its own.
+    let first = |i: usize| {
+        !model.entries[..i]
+            .iter()
+            .any(|e| e.name == model.entries[i].name)
+    };
+    let fields = model
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| first(i))
+        .map(|(i, entry)| {
+            let docs = &entry.attrs;
+            let field = &entry.name;
+            let class = &classes[i];
+            quote!(#(#docs)* pub #field: #module::#class<B>,)
+        });
+    let handles = model
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| first(i))
+        .map(|(i, entry)| {
+            let field = &entry.name;
+            let class = &classes[i];
+            quote!(#field: #module::#class(__percept_shared.handle(#i)),)
+        });
     let builder = if failed {
         quote!(::core::unreachable!("`model!` reported errors"))
     } else {

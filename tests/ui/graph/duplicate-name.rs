@@ -1,0 +1,13 @@
+use percept::prelude::*;
+
+model! {
+    pub M {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        fc: Dense { units: 10 } <- images,
+        fc: Dense { units: 10 } <- images,
+        train: Classification <- (fc, labels),
+    }
+}
+
+fn main() {}

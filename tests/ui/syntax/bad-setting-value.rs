@@ -1,0 +1,10 @@
+use percept::prelude::*;
+
+model! {
+    pub M {
+        images: Data { source: Digits::Images },
+        fc: Dense { units: + } <- images,
+    }
+}
+
+fn main() {}

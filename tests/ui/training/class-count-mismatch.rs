@@ -1,0 +1,12 @@
+use percept::prelude::*;
+
+model! {
+    pub M {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        fc: Dense { units: 8, activation: Softmax } <- images,
+        train: Classification <- (fc, labels),
+    }
+}
+
+fn main() {}
