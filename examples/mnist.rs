@@ -9,13 +9,71 @@
 //! cargo run --release --example mnist -- path/to/mnist [epochs]
 //! ```
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use percept::prelude::*;
 
+// ANCHOR: model
+model! {
+    /// A small convolutional network for MNIST. The files are named relative to a directory
+    /// chosen at run time, so their shapes are declared rather than read when this compiles.
+    pub MnistClassifier {
+        images: Data { file: "train-images-idx3-ubyte.gz", shape: [28, 28],
+                       test_file: "t10k-images-idx3-ubyte.gz" },
+        labels: Data { file: "train-labels-idx1-ubyte.gz", shape: [], classes: 10,
+                       test_file: "t10k-labels-idx1-ubyte.gz" },
+        // IDX pixels are 0..=255: scale them to 0..=1.
+        scaled: Rescale { scale: 0.00392156862745098 }                 <- images,
+        image:  Reshape { shape: [28, 28, 1] }                          <- scaled,
+        conv:   Conv { filters: 16, kernel: 5, activation: Relu }       <- image,
+        pool:   MaxPool { size: 2 }                                     <- conv,
+        flat:   Flatten                                                 <- pool,
+        hidden: Dense { units: 64, activation: Relu }                   <- flat,
+        out:    Dense { units: 10, activation: Softmax }                <- hidden,
+        train:  Classification { batch_size: 64, validation: 0.1, headless: true } <- (out, labels),
+    }
+}
+// ANCHOR_END: model
+
+/// Trains for `epochs` on the IDX files in `dir`, and returns the validation and test
+/// accuracies.
+pub fn train(dir: &Path, epochs: usize) -> Result<(f32, f32), percept::Error> {
+    // ANCHOR: evaluate
+    let mut model = MnistClassifier::<TrainingBackend>::new(&Default::default());
+    {
+        let mut runtime = model.model();
+        for (data, kind) in [("images", "images-idx3"), ("labels", "labels-idx1")] {
+            let source = runtime.data_mut(data).expect("declared above");
+            source.set_file(
+                dir.join(format!("train-{kind}-ubyte.gz"))
+                    .display()
+                    .to_string(),
+            );
+            source.set_test_file(
+                dir.join(format!("t10k-{kind}-ubyte.gz"))
+                    .display()
+                    .to_string(),
+            );
+        }
+    }
+    let mut settings = model.model().training_settings();
+    settings.epochs = epochs;
+    let report = model.run_with(settings)?;
+    let validation = report.last().expect("epochs ran").accuracy_validation;
+    let test = model.evaluate()?;
+    println!("validation accuracy: {validation:.4}");
+    println!(
+        "test accuracy: {:.4} on {} images",
+        test.accuracy, test.samples
+    );
+    // ANCHOR_END: evaluate
+    Ok((validation, test.accuracy))
+}
+
+#[allow(dead_code)]
 fn main() -> Result<(), percept::Error> {
     let mut args = std::env::args().skip(1);
-    let Some(dir) = args.next().map(PathBuf::from) else {
+    let Some(dir) = args.next() else {
         eprintln!("usage: mnist <directory with the four MNIST IDX files> [epochs]");
         eprintln!(
             "MNIST is at http://yann.lecun.com/exdb/mnist/ (train-images-idx3-ubyte.gz, ...)"
@@ -23,74 +81,6 @@ fn main() -> Result<(), percept::Error> {
         std::process::exit(2);
     };
     let epochs = args.next().and_then(|e| e.parse().ok()).unwrap_or(2);
-    let file = |name: &str| dir.join(name).display().to_string();
-    // ANCHOR: model
-    let mut model = ModelBuilder::new("MnistClassifier")
-        .add(
-            "images",
-            DataSettings::file(file("train-images-idx3-ubyte.gz"))
-                .with_test_file(file("t10k-images-idx3-ubyte.gz")),
-            &[],
-        )
-        .add(
-            "labels",
-            DataSettings::file(file("train-labels-idx1-ubyte.gz"))
-                .with_classes(10)
-                .with_test_file(file("t10k-labels-idx1-ubyte.gz")),
-            &[],
-        )
-        // IDX pixels are 0..=255: scale them to 0..=1.
-        .add(
-            "scaled",
-            RescaleSettings {
-                scale: 1.0 / 255.0,
-                offset: 0.0,
-            },
-            &["images"],
-        )
-        .add("image", ReshapeSettings::new([28, 28, 1]), &["scaled"])
-        .add(
-            "conv",
-            ConvSettings::new(16, 5).with_activation(Activation::Relu),
-            &["image"],
-        )
-        .add("pool", MaxPoolSettings::new(2), &["conv"])
-        .add("flat", FlattenSettings {}, &["pool"])
-        .add(
-            "hidden",
-            DenseSettings::new(64, Activation::Relu),
-            &["flat"],
-        )
-        .add(
-            "out",
-            DenseSettings::new(10, Activation::Softmax),
-            &["hidden"],
-        )
-        .add(
-            "train",
-            ClassificationSettings {
-                training: TrainingSettings {
-                    epochs,
-                    batch_size: 64,
-                    validation: 0.1,
-                    headless: true,
-                    ..TrainingSettings::default()
-                },
-            },
-            &["out", "labels"],
-        )
-        .build::<TrainingBackend>(&Default::default())?;
-    // ANCHOR_END: model
-    // ANCHOR: evaluate
-    let report = model.run()?;
-    println!(
-        "validation accuracy: {:.4}",
-        report.last().expect("epochs ran").accuracy_validation
-    );
-    let test = model.evaluate()?;
-    println!(
-        "test accuracy: {:.4} on {} images",
-        test.accuracy, test.samples
-    );
+    train(Path::new(&dir), epochs)?;
     Ok(())
 }

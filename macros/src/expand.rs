@@ -45,10 +45,21 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
             .as_ref()
             .map_or(("Unknown", "Unknown"), |s| (s.category().prefix(), s.type_name()));
         let forward = forward(model, checked, i);
-        quote! {
+        let definition = quote! {
             #(#docs)*
             #[allow(non_camel_case_types)]
             pub struct #class<B: #backend>(pub(super) #rt::graph::Handle<B>);
+
+            #forward
+        };
+        // What PerceptiLabs' code view shows: the component's generated class, its computation
+        // included, pretty-printed once here.
+        let source = match syn::parse2::<syn::File>(definition.clone()) {
+            Ok(file) => format!("// {}: {}\n{}", entry.name, declaration(entry), prettyplease::unparse(&file)),
+            Err(_) => String::new(),
+        };
+        quote! {
+            #definition
 
             impl<B: #backend> ::percept::Component<B> for #class<B> {
                 const CATEGORY: &'static str = #category;
@@ -61,10 +72,8 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 fn variables(&self) -> #rt::Tensors { self.0.variables() }
                 fn get_sample(&self) -> ::core::option::Option<::percept::__private::burn::prelude::TensorData> { self.0.get_sample() }
                 fn gradients(&self) -> #rt::Tensors { self.0.gradients() }
-                fn code(&self) -> ::std::string::String { self.0.code() }
+                fn code(&self) -> ::std::string::String { ::std::string::String::from(#source) }
             }
-
-            #forward
         }
     });
 
@@ -215,6 +224,11 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
             pub fn run(&mut self) -> #rt::Result<#rt::TrainingReport> {
                 self.model().run()
             }
+
+            /// Trains with other settings than the Training component's.
+            pub fn run_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> {
+                self.model().run_with(settings)
+            }
         }
     }
 }
@@ -242,9 +256,11 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
             return TokenStream::new();
         };
         args.push(input.clone());
-        ranks.push(signal.shape.rank() + 1);
+        ranks.push(proc_macro2::Literal::usize_unsuffixed(
+            signal.shape.rank() + 1,
+        ));
     }
-    let out = output.shape.rank() + 1;
+    let out = proc_macro2::Literal::usize_unsuffixed(output.shape.rank() + 1);
     let classes_ident = {
         let ty = model.entries[i].ty.to_string();
         let n = model.entries[..=i]
@@ -259,7 +275,7 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
     };
     let tensor = quote!(::percept::__private::burn::prelude::Tensor);
     let doc = format!(
-        "The computation, batch first: inputs of rank {}, output of rank {out} (the per-element shapes plus the batch).",
+        " The computation, batch first: inputs of rank {}, output of rank {out} (the per-element shapes plus the batch).",
         ranks
             .iter()
             .map(ToString::to_string)
@@ -276,6 +292,33 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
             }
         }
     }
+}
+
+/// The entry as declared, on one line: `Dense { units: 10 } <- flat`.
+fn declaration(entry: &crate::ast::Entry) -> String {
+    let settings: Vec<String> = entry
+        .settings
+        .iter()
+        .map(|s| format!("{}: {}", s.key, s.tokens))
+        .collect();
+    let mut text = entry.ty.to_string();
+    if !settings.is_empty() {
+        text += &format!(" {{ {} }}", settings.join(", "));
+    }
+    match entry.inputs.as_slice() {
+        [] => {}
+        [one] => text += &format!(" <- {one}"),
+        many => {
+            text += &format!(
+                " <- ({})",
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+    text
 }
 
 /// `("key".to_string(), Written::...)`.

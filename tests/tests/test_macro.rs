@@ -58,3 +58,56 @@ fn runs_and_updates_the_components_it_hands_out() {
     assert!(report.last().unwrap().accuracy_validation > 0.7);
     assert_ne!(Component::<TrainingBackend>::weights(&model.fc), before);
 }
+
+#[test]
+fn code_shows_the_generated_class_pretty_printed() {
+    let model = DigitClassifier::<DefaultBackend>::new(&Default::default());
+    let code = Component::<DefaultBackend>::code(&model.reshape);
+    assert!(
+        code.starts_with("// reshape: Reshape { shape: [8, 8, 1] } <- images\n"),
+        "{code}"
+    );
+    assert!(
+        code.contains("/// Back to an image."),
+        "doc comments carry over: {code}"
+    );
+    assert!(
+        code.contains("pub struct ProcessReshape_Reshape_1<B"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub fn forward(\n"),
+        "pretty-printed over lines: {code}"
+    );
+    assert!(
+        code.contains("images: ::percept::__private::burn::prelude::Tensor<B, 2>"),
+        "{code}"
+    );
+}
+
+model! {
+    /// Petal width from three other measurements; the shapes come from the CSV file, read
+    /// when this compiles (relative to this crate's directory).
+    PetalWidth {
+        x:     Data { file: "../examples/data/iris.csv", columns: 0..3 },
+        y:     Data { file: "../examples/data/iris.csv", columns: 3 },
+        out:   Dense { units: 1 } <- x,
+        train: Regression { epochs: 40, optimizer: Adam { learning_rate: 0.05 } } <- (out, y),
+    }
+}
+
+#[test]
+fn data_shapes_are_read_from_files_when_the_model_compiles() {
+    let mut model = PetalWidth::<TrainingBackend>::new(&Default::default());
+    model.set_progress(Progress::Hidden);
+    // The typed forward was generated from the shape read in the CSV header: [3] -> [1].
+    let x = Tensor::<TrainingBackend, 2>::zeros([5, 3], &Default::default());
+    let y: Tensor<TrainingBackend, 2> = model.out.forward(x, false);
+    assert_eq!(y.dims(), [5, 1]);
+    let report = model.run().unwrap();
+    assert!(
+        report.last().unwrap().accuracy_validation > 0.8,
+        "R² {}",
+        report.last().unwrap().accuracy_validation
+    );
+}

@@ -81,13 +81,9 @@ impl TrainingSettings {
         ),
     ];
 
-    /// Checks the values, and that there are two inputs (prediction, labels).
-    pub(crate) fn check<'a>(
-        &self,
-        this: &str,
-        type_name: &'static str,
-        inputs: &[Input<'a>],
-    ) -> Result<(Input<'a>, Input<'a>), ShapeError> {
+    /// Checks the values: positive epochs and batch size, a validation fraction in `[0, 1)`,
+    /// a positive learning rate, a momentum in `[0, 1)`. `this` names the component in errors.
+    pub fn validate(&self, this: &str) -> Result<(), ShapeError> {
         positive(this, "epochs", self.epochs)?;
         positive(this, "batch_size", self.batch_size)?;
         in_range(this, "validation", self.validation, 0.0, 1.0)?;
@@ -110,6 +106,17 @@ impl TrainingSettings {
                 }
             })?;
         }
+        Ok(())
+    }
+
+    /// Checks the values, and that there are two inputs (prediction, labels).
+    pub(crate) fn check<'a>(
+        &self,
+        this: &str,
+        type_name: &'static str,
+        inputs: &[Input<'a>],
+    ) -> Result<(Input<'a>, Input<'a>), ShapeError> {
+        self.validate(this)?;
         match inputs {
             [prediction, labels] => Ok((*prediction, *labels)),
             _ => Err(ShapeError::Arity {

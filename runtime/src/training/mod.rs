@@ -161,7 +161,13 @@ impl<B: AutodiffBackend> Model<B> {
     /// model then keeps the parameters it had at the end of the last complete epoch (its
     /// initial ones if the first epoch fails).
     pub fn run(&mut self) -> Result<TrainingReport> {
-        let settings = self.training_settings();
+        self.run_with(self.training_settings())
+    }
+
+    /// Trains with other settings than the Training component's (more epochs, another
+    /// optimizer), checked as the component's own are.
+    pub fn run_with(&mut self, settings: TrainingSettings) -> Result<TrainingReport> {
+        settings.validate(&self.plan.entries[self.plan.training].instance)?;
         match settings.optimizer {
             Optimizer::Sgd {
                 learning_rate,
