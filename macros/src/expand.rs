@@ -213,6 +213,11 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 self.model().to_dot()
             }
 
+            /// The graph as a standalone SVG drawing.
+            pub fn to_svg(&self) -> ::std::string::String {
+                self.model().to_svg()
+            }
+
             /// How `run()` shows its progress.
             pub fn set_progress(&self, progress: #rt::Progress) {
                 self.model().set_progress(progress)

@@ -426,3 +426,16 @@ fn images_with_several_channels_keep_their_layout_from_file_to_prediction() {
             .any(|(p, q)| (p - q).abs() > 1e-6)
     );
 }
+
+#[test]
+fn the_graph_renders_to_a_standalone_svg() {
+    let model = build(digits_mlp(training(1)));
+    let svg = model.to_svg();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("<g class=\"node\">").count(), 5);
+    assert_eq!(svg.matches("<line ").count(), 4);
+    assert!(svg.contains("DeepLearningDense_Dense_1") && svg.trim_end().ends_with("</svg>"));
+}

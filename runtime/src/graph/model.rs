@@ -360,6 +360,20 @@ impl<B: Backend> Model<B> {
         dot
     }
 
+    /// The graph as a standalone SVG drawing: one box per component (instance, class name,
+    /// output shape), in layers from the Data components, one line per input.
+    pub fn to_svg(&self) -> String {
+        let svg = crate::training::html::graph_svg(&self.summary(), &self.edges());
+        // Standalone files need the namespace and their own styles.
+        svg.replacen(
+            "<svg ",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" style=\"background:#fafafa\" ",
+            1,
+        )
+        .replace("class=\"edge\"", "stroke=\"#888\" stroke-width=\"1.5\"")
+        .replace("<rect ", "<rect fill=\"#eef4fb\" stroke=\"#4a78a8\" ")
+    }
+
     /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
     /// (burn's named MessagePack recorder, full precision) and its structure in `model.json`
     /// (each component's instance name, type, inputs, output shape, parameter count, and its

@@ -10,6 +10,7 @@ use burn::prelude::TensorData;
 use super::capture::TensorSummary;
 use super::report::TrainingReport;
 use crate::error::{Error, Result};
+use crate::graph::Summary;
 
 impl TrainingReport {
     /// Writes [`to_html`](TrainingReport::to_html) to `path`.
@@ -62,7 +63,7 @@ impl TrainingReport {
             ],
         ));
         page.push_str("</div>\n<h2>Model</h2>\n");
-        page.push_str(&self.graph_svg());
+        page.push_str(&graph_svg(&self.model, &self.edges));
         page.push_str("<h2>Components</h2>\n");
         if self.components.is_empty() {
             page.push_str("<p>Training ran headless: no component was captured.</p>\n");
@@ -106,76 +107,72 @@ impl TrainingReport {
         page.push_str("</body></html>\n");
         page
     }
+}
 
-    /// The graph, in layers by depth from the Data components.
-    fn graph_svg(&self) -> String {
-        let names: Vec<&str> = self
-            .model
-            .rows
-            .iter()
-            .map(|r| r.component.as_str())
-            .collect();
-        // Rows are in topological order, so one pass finds each component's depth.
-        let mut depth = vec![0usize; names.len()];
-        for (i, name) in names.iter().enumerate() {
-            for (from, _) in self.edges.iter().filter(|(_, to)| to == name) {
-                if let Some(j) = names.iter().position(|n| n == from) {
-                    depth[i] = depth[i].max(depth[j] + 1);
-                }
+/// The graph as an SVG drawing, in layers by depth from the Data components: one box per
+/// component (instance, class name, output shape), one line per input.
+pub(crate) fn graph_svg(model: &Summary, edges: &[(String, String)]) -> String {
+    let names: Vec<&str> = model.rows.iter().map(|r| r.component.as_str()).collect();
+    // Rows are in topological order, so one pass finds each component's depth.
+    let mut depth = vec![0usize; names.len()];
+    for (i, name) in names.iter().enumerate() {
+        for (from, _) in edges.iter().filter(|(_, to)| to == name) {
+            if let Some(j) = names.iter().position(|n| n == from) {
+                depth[i] = depth[i].max(depth[j] + 1);
             }
         }
-        let (w, h, gap_x, gap_y) = (230.0, 54.0, 20.0, 36.0);
-        let mut column = vec![0usize; names.len()];
-        let mut used = vec![0usize; depth.iter().max().map_or(1, |d| d + 1)];
-        for (i, &d) in depth.iter().enumerate() {
-            column[i] = used[d];
-            used[d] += 1;
-        }
-        let at = |i: usize| {
-            (
-                10.0 + column[i] as f64 * (w + gap_x),
-                10.0 + depth[i] as f64 * (h + gap_y),
-            )
-        };
-        let width = 20.0 + used.iter().max().copied().unwrap_or(1) as f64 * (w + gap_x);
-        let height = 20.0 + used.len() as f64 * (h + gap_y);
-        let mut svg =
-            format!("<svg class=\"graph\" width=\"{width}\" height=\"{height}\" role=\"img\">\n");
-        for (from, to) in &self.edges {
-            let (Some(a), Some(b)) = (
-                names.iter().position(|n| n == from),
-                names.iter().position(|n| n == to),
-            ) else {
-                continue;
-            };
-            let ((ax, ay), (bx, by)) = (at(a), at(b));
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{by}\" class=\"edge\"/>",
-                ax + w / 2.0,
-                ay + h,
-                bx + w / 2.0
-            );
-        }
-        for (i, row) in self.model.rows.iter().enumerate() {
-            let (x, y) = at(i);
-            let _ = writeln!(
-                svg,
-                "<g class=\"node\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"6\"/><text x=\"{}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" class=\"small\">{}</text><text x=\"{}\" y=\"{}\" class=\"small\">{}</text></g>",
-                x + 8.0,
-                y + 17.0,
-                escape(&row.component),
-                x + 8.0,
-                y + 32.0,
-                escape(&row.class_name),
-                x + 8.0,
-                y + 46.0,
-                escape(&row.output.to_string()),
-            );
-        }
-        svg.push_str("</svg>\n");
-        svg
     }
+    let (w, h, gap_x, gap_y) = (230.0, 54.0, 20.0, 36.0);
+    let mut column = vec![0usize; names.len()];
+    let mut used = vec![0usize; depth.iter().max().map_or(1, |d| d + 1)];
+    for (i, &d) in depth.iter().enumerate() {
+        column[i] = used[d];
+        used[d] += 1;
+    }
+    let at = |i: usize| {
+        (
+            10.0 + column[i] as f64 * (w + gap_x),
+            10.0 + depth[i] as f64 * (h + gap_y),
+        )
+    };
+    let width = 20.0 + used.iter().max().copied().unwrap_or(1) as f64 * (w + gap_x);
+    let height = 20.0 + used.len() as f64 * (h + gap_y);
+    let mut svg =
+        format!("<svg class=\"graph\" width=\"{width}\" height=\"{height}\" role=\"img\">\n");
+    for (from, to) in edges {
+        let (Some(a), Some(b)) = (
+            names.iter().position(|n| n == from),
+            names.iter().position(|n| n == to),
+        ) else {
+            continue;
+        };
+        let ((ax, ay), (bx, by)) = (at(a), at(b));
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{by}\" class=\"edge\"/>",
+            ax + w / 2.0,
+            ay + h,
+            bx + w / 2.0
+        );
+    }
+    for (i, row) in model.rows.iter().enumerate() {
+        let (x, y) = at(i);
+        let _ = writeln!(
+            svg,
+            "<g class=\"node\"><rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"6\"/><text x=\"{}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" class=\"small\">{}</text><text x=\"{}\" y=\"{}\" class=\"small\">{}</text></g>",
+            x + 8.0,
+            y + 17.0,
+            escape(&row.component),
+            x + 8.0,
+            y + 32.0,
+            escape(&row.class_name),
+            x + 8.0,
+            y + 46.0,
+            escape(&row.output.to_string()),
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}.row{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:12px;color:#555}svg{background:#fafafa;border:1px solid #ddd}.edge{stroke:#888;stroke-width:1.5}.node rect{fill:#eef4fb;stroke:#4a78a8}.node text{font-size:13px}.small{font-size:11px;fill:#555}small{color:#777;font-weight:normal}section{border-top:1px solid #eee;padding-top:.5em}";

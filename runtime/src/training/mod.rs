@@ -9,7 +9,7 @@
 //! biases and gradients go into the report.
 
 mod capture;
-mod html;
+pub(crate) mod html;
 mod progress;
 mod report;
 
