@@ -23,7 +23,7 @@ model! {
         labels: Data { file: "train-labels-idx1-ubyte.gz", shape: [], classes: 10,
                        test_file: "t10k-labels-idx1-ubyte.gz" },
         // IDX pixels are 0..=255: scale them to 0..=1.
-        scaled: Rescale { scale: 0.00392156862745098 }                 <- images,
+        scaled: Rescale { scale: 1.0 / 255.0 }                          <- images,
         image:  Reshape { shape: [28, 28, 1] }                          <- scaled,
         conv:   Conv { filters: 16, kernel: 5, activation: Relu }       <- image,
         pool:   MaxPool { size: 2 }                                     <- conv,

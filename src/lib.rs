@@ -1,26 +1,36 @@
 //! percept: neural-network models as graphs of components, the way PerceptiLabs draws them,
 //! declared in Rust, checked for shape errors, and trained with [burn](https://burn.dev).
 //!
-//! A model is a graph of components (Data, Processing, Deep Learning, Mathematics, Training).
-//! Until the `model!` macro lands, a model is declared entry by entry with [`ModelBuilder`]:
+//! A model is a graph of components (Data, Processing, Deep Learning, Mathematics, Training),
+//! declared inline with [`model!`], which checks every setting, the wiring and every shape when
+//! it compiles and generates one typed struct per component:
 //!
 //! ```no_run
 //! use percept::prelude::*;
 //!
-//! let mut model = ModelBuilder::new("DigitClassifier")
-//!     .add("images", DataSettings::digits(Digits::Images), &[])
-//!     .add("labels", DataSettings::digits(Digits::Labels), &[])
-//!     .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
-//!     .add("conv", ConvSettings::new(16, 3).with_activation(Activation::Relu), &["reshape"])
-//!     .add("pool", MaxPoolSettings::new(2), &["conv"])
-//!     .add("flat", FlattenSettings {}, &["pool"])
-//!     .add("fc", DenseSettings::new(10, Activation::Softmax), &["flat"])
-//!     .add("train", ClassificationSettings::default(), &["fc", "labels"])
-//!     .build::<TrainingBackend>(&Default::default())?;
+//! model! {
+//!     /// Classifies the 8x8 handwritten digits that ship with percept.
+//!     pub DigitClassifier {
+//!         images:  Data { source: Digits::Images },
+//!         labels:  Data { source: Digits::Labels },
+//!         reshape: Reshape { shape: [8, 8, 1] }                      <- images,
+//!         conv:    Conv { filters: 16, kernel: 3, activation: Relu } <- reshape,
+//!         pool:    MaxPool { size: 2 }                               <- conv,
+//!         flat:    Flatten                                           <- pool,
+//!         fc:      Dense { units: 10, activation: Softmax }          <- flat,
+//!         train:   Classification { epochs: 30 }                     <- (fc, labels),
+//!     }
+//! }
+//!
+//! let mut model = DigitClassifier::<TrainingBackend>::new(&Default::default());
 //! let report = model.run()?;
 //! println!("validation accuracy {:.3}", report.last().unwrap().accuracy_validation);
+//! assert_eq!(Component::<TrainingBackend>::class_name(&model.conv), "DeepLearningConv_Conv_1");
 //! # Ok::<(), percept::Error>(())
 //! ```
+//!
+//! The same model can be wired entry by entry in plain Rust with [`ModelBuilder`], which runs
+//! the same checks when it builds.
 //!
 //! The backend is chosen by a cargo feature: `ndarray` (the default, CPU), `flex` (burn's
 //! newer pure-Rust CPU backend) or `cuda` (NVIDIA GPUs). When several are enabled, `cuda`

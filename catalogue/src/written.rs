@@ -103,7 +103,12 @@ impl Settings {
                 let suggestion = closest(key, &names);
                 suggested.extend(suggestion);
                 let hint = suggestion.map_or_else(
-                    || format!("; `{type_name}` takes {}", list(&names)),
+                    || match names.as_slice() {
+                        [] => {
+                            format!("; `{type_name}` takes no settings: write `{type_name}` alone")
+                        }
+                        _ => format!("; `{type_name}` takes {}", list(&names)),
+                    },
                     |c| format!("; did you mean `{c}`?"),
                 );
                 errors.push(error(format!("`{type_name}` has no setting `{key}`{hint}")));
@@ -575,6 +580,14 @@ mod tests {
                 )]
             ),
             ["`Adam` has no setting `momentum`; it takes `learning_rate`"]
+        );
+    }
+
+    #[test]
+    fn types_without_settings_say_so() {
+        assert_eq!(
+            messages("Flatten", &[("size", Written::Integer(3))]),
+            ["`Flatten` has no setting `size`; `Flatten` takes no settings: write `Flatten` alone"]
         );
     }
 

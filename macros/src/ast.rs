@@ -132,9 +132,34 @@ impl Parse for Entry {
     }
 }
 
-/// A setting's value: a number, a boolean, a string, `[dims]`, `a..b`, a name or a path, or
-/// `Name { key: value, .. }`.
+/// A setting's value: a number (or a product or quotient of numbers, `1.0 / 255.0`), a
+/// boolean, a string, `[dims]`, `a..b`, a name or a path, or `Name { key: value, .. }`.
 fn parse_value(input: ParseStream<'_>) -> syn::Result<Written> {
+    let mut value = parse_term(input)?;
+    while input.peek(Token![/]) || input.peek(Token![*]) {
+        let divide = input.peek(Token![/]);
+        if divide {
+            input.parse::<Token![/]>()?;
+        } else {
+            input.parse::<Token![*]>()?;
+        }
+        let (Some(a), Some(b)) = (number(&value), number(&parse_term(input)?)) else {
+            return Err(input.error("`*` and `/` combine numbers only"));
+        };
+        value = Written::Float(if divide { a / b } else { a * b });
+    }
+    Ok(value)
+}
+
+fn number(value: &Written) -> Option<f64> {
+    match value {
+        Written::Integer(n) => Some(*n as f64),
+        Written::Float(x) => Some(*x),
+        _ => None,
+    }
+}
+
+fn parse_term(input: ParseStream<'_>) -> syn::Result<Written> {
     let negative = input.peek(Token![-]);
     if negative {
         input.parse::<Token![-]>()?;
@@ -277,6 +302,13 @@ mod tests {
                 Written::Float(-2.0),
             ]
         );
+    }
+
+    #[test]
+    fn numbers_may_be_divided_and_multiplied() {
+        let entry: Entry = syn::parse_str("x: T { a: 1.0 / 255.0, b: 2 * 3 }").unwrap();
+        assert_eq!(entry.settings[0].value, Written::Float(1.0 / 255.0));
+        assert_eq!(entry.settings[1].value, Written::Float(6.0));
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
                     WiringError::UnknownInput {
                         entry, position, ..
                     } => model.entries[*entry].inputs[*position].span(),
+                    // An entry of unknown type may be meant as the Training component.
+                    WiringError::Unused { entry, .. } if unknown_type(*entry) => continue,
                     WiringError::DuplicateName { entry, .. }
                     | WiringError::Cycle { entry, .. }
                     | WiringError::Unused { entry, .. } => model.entries[*entry].name.span(),

@@ -304,7 +304,7 @@ fn declaration(entry: &crate::ast::Entry) -> String {
     let settings: Vec<String> = entry
         .settings
         .iter()
-        .map(|s| format!("{}: {}", s.key, s.tokens))
+        .map(|s| format!("{}: {}", s.key, text(&s.value)))
         .collect();
     let mut text = entry.ty.to_string();
     if !settings.is_empty() {
@@ -324,6 +324,26 @@ fn declaration(entry: &crate::ast::Entry) -> String {
         }
     }
     text
+}
+
+/// A value as it would be written in `model!`.
+fn text(value: &Written) -> String {
+    match value {
+        Written::Integer(n) => n.to_string(),
+        Written::Float(x) => format!("{x:?}"),
+        Written::Bool(b) => b.to_string(),
+        Written::Text(t) => format!("{t:?}"),
+        Written::List(dims) => format!("{dims:?}"),
+        Written::Name(n) => n.clone(),
+        Written::Range(a, b) => format!("{a}..{b}"),
+        Written::Struct(name, fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", text(v)))
+                .collect();
+            format!("{name} {{ {} }}", fields.join(", "))
+        }
+    }
 }
 
 /// `("key".to_string(), Written::...)`.
@@ -349,11 +369,18 @@ fn written(value: &Written) -> TokenStream {
     }
 }
 
-/// `DigitClassifier` -> `digit_classifier`.
+/// `DigitClassifier` -> `digit_classifier`, `MLPNet` -> `mlp_net`: a word starts at an
+/// upper-case letter after a lower-case one, or at the last of several upper-case letters
+/// before a lower-case one.
 pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
+    for (i, &c) in chars.iter().enumerate() {
+        let after_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+        let ends_acronym = i > 0
+            && chars[i - 1].is_uppercase()
+            && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        if c.is_uppercase() && (after_lower || ends_acronym) {
             out.push('_');
         }
         out.extend(c.to_lowercase());
@@ -369,5 +396,7 @@ mod tests {
     fn module_names_are_snake_case() {
         assert_eq!(snake_case("DigitClassifier"), "digit_classifier");
         assert_eq!(snake_case("Mlp"), "mlp");
+        assert_eq!(snake_case("MLPNet"), "mlp_net");
+        assert_eq!(snake_case("Iris2Classifier"), "iris2_classifier");
     }
 }
