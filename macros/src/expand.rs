@@ -44,7 +44,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         let (category, type_name) = checked.settings[i]
             .as_ref()
             .map_or(("Unknown", "Unknown"), |s| (s.category().prefix(), s.type_name()));
-        let forward = forward(model, checked, i);
+        let forward = forward(model, checked, i, class);
         let definition = quote! {
             #(#docs)*
             #[allow(non_camel_case_types)]
@@ -239,8 +239,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
 }
 
 /// The typed `forward` of a computing component, with the ranks inferred at expansion.
-fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
-    let class_span = model.entries[i].ty.span();
+fn forward(model: &ModelInput, checked: &Checked, i: usize, class: &Ident) -> TokenStream {
     let Some(settings) = &checked.settings[i] else {
         return TokenStream::new();
     };
@@ -266,18 +265,6 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
         ));
     }
     let out = proc_macro2::Literal::usize_unsuffixed(output.shape.rank() + 1);
-    let classes_ident = {
-        let ty = model.entries[i].ty.to_string();
-        let n = model.entries[..=i]
-            .iter()
-            .filter(|e| e.ty == model.entries[i].ty)
-            .count();
-        format_ident!(
-            "{}{ty}_{ty}_{n}",
-            settings.category().prefix(),
-            span = class_span
-        )
-    };
     let tensor = quote!(::percept::__private::burn::prelude::Tensor);
     let doc = format!(
         " The computation, batch first: inputs of rank {}, output of rank {out} (the per-element shapes plus the batch).",
@@ -288,7 +275,7 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize) -> TokenStream {
             .join(", ")
     );
     quote! {
-        impl<B: ::percept::__private::burn::prelude::Backend> #classes_ident<B> {
+        impl<B: ::percept::__private::burn::prelude::Backend> #class<B> {
             #[doc = #doc]
             pub fn forward(&self, #(#args: #tensor<B, #ranks>,)* is_training: bool) -> #tensor<B, #out> {
                 self.0

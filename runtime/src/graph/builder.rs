@@ -10,7 +10,7 @@ use percept_formats as formats;
 use super::model::Model;
 use super::plan::{Plan, PlanEntry};
 use crate::components::Node;
-use crate::components::data::columns_of;
+use crate::components::data::{columns_of, resolve};
 use crate::error::{Error, Result};
 
 /// Declares a model entry by entry, the way `model!` does, and builds it.
@@ -130,12 +130,8 @@ impl ModelBuilder {
                 && let DataSource::File { path, columns } = &data.source
                 && data.shape.is_none()
             {
-                let path = if std::path::Path::new(path).is_absolute() {
-                    PathBuf::from(path)
-                } else {
-                    self.base_dir.join(path)
-                };
-                let header = formats::read_shape(&path, &columns_of(columns))?;
+                let header =
+                    formats::read_shape(&resolve(&self.base_dir, path), &columns_of(columns))?;
                 data.resolve_file_shape(instance, Shape::from(header.element_shape))?;
             }
             let signals: Vec<&Signal> = inputs[i]

@@ -120,7 +120,7 @@ impl<B: Backend> Model<B> {
             };
             let set = if test {
                 data.test_dataset()?.ok_or_else(|| Error::NoTestFile {
-                    component: data.meta_instance(),
+                    component: self.plan.entries[i].instance.clone(),
                 })?
             } else {
                 data.dataset()?
@@ -525,11 +525,5 @@ impl SavedEntry {
             &other.output,
             other.parameters,
         )
-    }
-}
-
-impl Data {
-    fn meta_instance(&self) -> String {
-        crate::component::Parts::meta(self).instance.clone()
     }
 }

@@ -283,7 +283,6 @@ impl<B: AutodiffBackend> Model<B> {
                 self.record_epoch(&mut report.components);
             }
         }
-        reporter.finish();
         Ok(report)
     }
 

@@ -63,7 +63,7 @@ impl Reporter {
         }
     }
 
-    pub(crate) fn finish(&self) {
+    fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -71,7 +71,7 @@ impl Reporter {
 }
 
 impl Drop for Reporter {
-    /// Clears the bar when training stops early, on an error.
+    /// Clears the bar, at the end of a run or when it stops early on an error.
     fn drop(&mut self) {
         self.finish();
     }

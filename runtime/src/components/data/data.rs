@@ -97,12 +97,7 @@ impl Data {
 
     /// The path a file name resolves to.
     pub fn resolve(&self, file: &str) -> PathBuf {
-        let path = Path::new(file);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.base_dir.join(path)
-        }
+        resolve(&self.base_dir, file)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
@@ -150,6 +145,16 @@ impl Data {
             .into());
         }
         Ok(())
+    }
+}
+
+/// `file` as it is when absolute, else under `base_dir`.
+pub(crate) fn resolve(base_dir: &Path, file: &str) -> PathBuf {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
     }
 }
 

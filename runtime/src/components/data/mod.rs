@@ -11,6 +11,6 @@ mod data;
 mod dataset;
 
 pub use data::Data;
-pub(crate) use data::columns_of;
+pub(crate) use data::{columns_of, resolve};
 pub use dataset::Dataset;
 pub use percept_catalogue::{Columns, DataSettings, DataSource, Digits};
