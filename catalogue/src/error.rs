@@ -201,4 +201,145 @@ pub enum ShapeError {
         /// The file.
         file: String,
     },
+    /// A custom component given another number of inputs than its signature lists.
+    #[error(
+        "`{component}` ({type_name}) takes {expected} input{plural} (`{signature}`), but {found} {verb} given; {fix}",
+        plural = if *expected == 1 { "" } else { "s" },
+        verb = if *found == 1 { "is" } else { "are" },
+        fix = if *expected == 1 {
+            format!("wire one input, as in `<- a`")
+        } else {
+            format!("wire `{component}` as `<- (a, b)` with one input per list before `->`")
+        }
+    )]
+    CustomArity {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// Its shape signature.
+        signature: String,
+        /// The number of inputs the signature lists.
+        expected: usize,
+        /// The number given.
+        found: usize,
+    },
+
+    /// A custom component fed an input of another rank than its signature's.
+    #[error(
+        "`{component}` ({type_name}) takes `{pattern}` (rank {rank}) as its input, but `{input}` gives `{found}` (rank {found_rank}); give `{component}` an input of rank {rank} (a `Flatten` or `Reshape` before it), or change `{type_name}`'s shape signature",
+        found_rank = found.rank()
+    )]
+    CustomRank {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// The signature's list for this input (`[n]`).
+        pattern: String,
+        /// Its rank.
+        rank: usize,
+        /// The feeding component.
+        input: String,
+        /// The shape it gives.
+        found: Shape,
+    },
+
+    /// A named dimension that takes two different sizes.
+    #[error(
+        "`{component}` ({type_name}) needs `{name}` to be the same size wherever it appears (`{signature}`), but `{first_input}` gives `{first_shape}` ({name} = {first}) and `{input}` gives `{found}` ({name} = {size}); make both the same size"
+    )]
+    CustomName {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// Its shape signature.
+        signature: String,
+        /// The dimension's name.
+        name: String,
+        /// The input where the name first appears.
+        first_input: String,
+        /// That input's shape.
+        first_shape: Shape,
+        /// The size there.
+        first: usize,
+        /// The input that disagrees.
+        input: String,
+        /// Its shape.
+        found: Shape,
+        /// The size there.
+        size: usize,
+    },
+
+    /// An input dimension written as a number or arithmetic, which the input does not have.
+    #[error(
+        "`{component}` ({type_name}) takes `{pattern}` as its input, but `{input}` gives `{found}`, whose dimension {position} is {size}, not {expected}; give `{component}` an input that fits `{pattern}`"
+    )]
+    CustomSize {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// The signature's list for this input.
+        pattern: String,
+        /// The feeding component.
+        input: String,
+        /// The shape it gives.
+        found: Shape,
+        /// Which dimension, from 1.
+        position: usize,
+        /// The size the input has there.
+        size: usize,
+        /// The size the signature asks for.
+        expected: usize,
+    },
+
+    /// Arithmetic in an input's list that does not give a size.
+    #[error(
+        "`{component}` ({type_name}) cannot check `{input}`'s `{found}` against `{pattern}`: `{expression}`{values} gives {step}, which {reason}; give `{component}` inputs for which `{expression}` is a whole size of at least 1"
+    )]
+    CustomArithmetic {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// The signature's list for this input.
+        pattern: String,
+        /// The feeding component.
+        input: String,
+        /// The shape it gives.
+        found: Shape,
+        /// The dimension's arithmetic (`n / 2`).
+        expression: String,
+        /// The sizes of its names (` with n = 7`), or nothing.
+        values: String,
+        /// The step that fails (`7 / 2`).
+        step: String,
+        /// Why (`does not divide evenly`).
+        reason: &'static str,
+    },
+
+    /// Arithmetic in the output that does not give a size for these inputs.
+    #[error(
+        "`{component}` ({type_name}) cannot compute its output `{output}` from {from}: `{expression}`{values} gives {step}, which {reason}; give `{component}` an input for which `{expression}` is a whole size of at least 1"
+    )]
+    CustomOutput {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// The signature's output list.
+        output: String,
+        /// The inputs and their shapes, in words.
+        from: String,
+        /// The dimension's arithmetic (`h / 2`).
+        expression: String,
+        /// The sizes of its names (` with h = 7`), or nothing.
+        values: String,
+        /// The step that fails (`7 / 2`).
+        step: String,
+        /// Why (`does not divide evenly`).
+        reason: &'static str,
+    },
 }

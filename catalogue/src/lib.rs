@@ -25,6 +25,7 @@ mod error;
 mod optimizer;
 pub mod schema;
 mod shape;
+mod signature;
 mod wiring;
 mod written;
 
@@ -33,5 +34,6 @@ pub use components::*;
 pub use error::ShapeError;
 pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
+pub use signature::{Dim, Op, Signature, SignatureError};
 pub use wiring::{Wiring, WiringError, wire};
 pub use written::{SettingError, Written, closest};

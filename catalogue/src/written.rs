@@ -152,8 +152,8 @@ fn apply(settings: &mut Settings, setting: &Setting, value: &Written) -> Result<
             return apply_training(training, key, value);
         }
         Settings::Reshape(s) => s.shape = shape(key, value)?,
-        Settings::Flatten(_) | Settings::Argmax(_) | Settings::Softmax(_) => {
-            unreachable!("these types take no keys, so none is found in their schema")
+        Settings::Flatten(_) | Settings::Argmax(_) | Settings::Softmax(_) | Settings::Custom(_) => {
+            unreachable!("these have no keys in a schema, so none is found there")
         }
         Settings::Rescale(s) if key == "scale" => s.scale = float(key, value)? as f32,
         Settings::Rescale(s) => s.offset = float(key, value)? as f32,

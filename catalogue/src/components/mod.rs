@@ -12,6 +12,7 @@ mod argmax;
 mod batch_norm;
 mod classification;
 mod conv;
+mod custom;
 mod data;
 mod dense;
 mod dropout;
@@ -30,6 +31,7 @@ pub use argmax::ArgmaxSettings;
 pub use batch_norm::BatchNormSettings;
 pub use classification::ClassificationSettings;
 pub use conv::{ConvSettings, Padding};
+pub use custom::CustomSettings;
 pub use data::{Columns, DataSettings, DataSource, Digits};
 pub use dense::DenseSettings;
 pub use dropout::DropoutSettings;
@@ -96,13 +98,16 @@ pub trait ComponentSettings: Clone + Default + Into<Settings> {
 
 macro_rules! settings_enum {
     ($($variant:ident($ty:ty)),* $(,)?) => {
-        /// The settings of any built-in component.
+        /// The settings of any component: a built-in, or a custom component's signature and
+        /// setting values.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub enum Settings {
             $(
                 #[doc = concat!("A `", stringify!($variant), "` component.")]
                 $variant($ty),
             )*
+            /// A custom component, made with `#[component]`.
+            Custom(CustomSettings),
         }
 
         $(
@@ -116,22 +121,34 @@ macro_rules! settings_enum {
         impl Settings {
             /// The category.
             pub fn category(&self) -> Category {
-                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::CATEGORY,)* }
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::CATEGORY,)*
+                    Settings::Custom(_) => Category::Custom,
+                }
             }
 
             /// The type name as written in `model!`.
-            pub fn type_name(&self) -> &'static str {
-                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::TYPE,)* }
+            pub fn type_name(&self) -> &str {
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::TYPE,)*
+                    Settings::Custom(c) => &c.type_name,
+                }
             }
 
-            /// The keys this type takes.
+            /// The keys a built-in type takes (a custom component's are its `#[setting]` fields).
             pub fn schema(&self) -> &'static [Setting] {
-                match self { $(Settings::$variant(_) => <$ty as ComponentSettings>::SCHEMA,)* }
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::SCHEMA,)*
+                    Settings::Custom(_) => &[],
+                }
             }
 
             /// The shape rule of this type.
             pub fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
-                match self { $(Settings::$variant(s) => s.infer(this, inputs),)* }
+                match self {
+                    $(Settings::$variant(s) => s.infer(this, inputs),)*
+                    Settings::Custom(c) => c.signature.infer(this, &c.type_name, inputs),
+                }
             }
 
             /// The default settings of the type named `type_name`, if it is a built-in.
