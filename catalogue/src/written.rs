@@ -87,40 +87,20 @@ impl Settings {
         };
         let schema = settings.schema();
         let names: Vec<&str> = schema.iter().map(|s| s.name).collect();
-        let mut errors = Vec::new();
-        let mut suggested = Vec::new();
-        for (index, (key, value)) in written.iter().enumerate() {
-            let error = |message| SettingError {
-                key: Some(index),
-                on_value: false,
-                message,
-            };
-            if written[..index].iter().any(|(k, _)| k == key) {
-                errors.push(error(format!("`{key}` is given twice; keep one")));
-                continue;
-            }
-            let Some(setting) = schema.iter().find(|s| s.name == key) else {
-                let suggestion = closest(key, &names);
-                suggested.extend(suggestion);
-                let hint = suggestion.map_or_else(
-                    || match names.as_slice() {
-                        [] => {
-                            format!("; `{type_name}` takes no settings: write `{type_name}` alone")
-                        }
-                        _ => format!("; `{type_name}` takes {}", list(&names)),
-                    },
-                    |c| format!("; did you mean `{c}`?"),
-                );
-                errors.push(error(format!("`{type_name}` has no setting `{key}`{hint}")));
+        let (found, mut errors, suggested) = check_keys(type_name, &names, written);
+        for (index, (_, value)) in written.iter().enumerate() {
+            let Some(setting) = found[index].map(|i| &schema[i]) else {
                 continue;
             };
             if let Err(message) = apply(&mut settings, setting, value) {
                 errors.push(SettingError {
+                    key: Some(index),
                     on_value: true,
-                    ..error(message)
+                    message,
                 });
             }
         }
+        errors.sort_by_key(|e| e.key);
         // A required key that a misspelled one was taken for is reported there already.
         for setting in schema
             .iter()
@@ -139,6 +119,139 @@ impl Settings {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// Finds each written key among `names`: its index there, or an error for a key given twice or
+/// unknown (with the closest name, which is also returned so that a required key it stands
+/// for is not reported missing).
+fn check_keys<'a>(
+    type_name: &str,
+    names: &[&'a str],
+    written: &[(String, Written)],
+) -> (Vec<Option<usize>>, Vec<SettingError>, Vec<&'a str>) {
+    let mut found = Vec::with_capacity(written.len());
+    let mut errors = Vec::new();
+    let mut suggested = Vec::new();
+    for (index, (key, _)) in written.iter().enumerate() {
+        let error = |message| SettingError {
+            key: Some(index),
+            on_value: false,
+            message,
+        };
+        if written[..index].iter().any(|(k, _)| k == key) {
+            errors.push(error(format!("`{key}` is given twice; keep one")));
+            found.push(None);
+            continue;
+        }
+        let position = names.iter().position(|n| n == key);
+        if position.is_none() {
+            let suggestion = closest(key, names);
+            suggested.extend(suggestion);
+            let hint = suggestion.map_or_else(
+                || match names {
+                    [] => format!("; `{type_name}` takes no settings: write `{type_name}` alone"),
+                    _ => format!("; `{type_name}` takes {}", list(names)),
+                },
+                |c| format!("; did you mean `{c}`?"),
+            );
+            errors.push(error(format!("`{type_name}` has no setting `{key}`{hint}")));
+        }
+        found.push(position);
+    }
+    (found, errors, suggested)
+}
+
+/// The kind of value a custom component's setting takes, from its field's Rust type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// An integer type (`usize`, `u32`, `i64`, ...).
+    Integer,
+    /// A float type (`f32`, `f64`): any number.
+    Number,
+    /// `bool`.
+    Bool,
+    /// `String` or `&str`.
+    Text,
+    /// Any other type: the value is passed on as written, and rustc checks it.
+    Any,
+}
+
+impl ValueKind {
+    /// The kind for a field of the Rust type written as `rust_type` (`"f32"`).
+    pub fn of_type(rust_type: &str) -> Self {
+        match rust_type.replace(' ', "").as_str() {
+            "f32" | "f64" => ValueKind::Number,
+            "bool" => ValueKind::Bool,
+            "String" | "&str" | "&'staticstr" | "std::string::String" => ValueKind::Text,
+            "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+                ValueKind::Integer
+            }
+            _ => ValueKind::Any,
+        }
+    }
+
+    /// The name used in `model!`'s protocol with `#[component]` (`"number"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::Integer => "integer",
+            ValueKind::Number => "number",
+            ValueKind::Bool => "bool",
+            ValueKind::Text => "text",
+            ValueKind::Any => "any",
+        }
+    }
+
+    /// The kind named `name` by [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            ValueKind::Integer,
+            ValueKind::Number,
+            ValueKind::Bool,
+            ValueKind::Text,
+            ValueKind::Any,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
+    fn check(self, key: &str, value: &Written) -> Result<(), String> {
+        match self {
+            ValueKind::Integer => integer(key, value).map(drop),
+            ValueKind::Number => float(key, value).map(drop),
+            ValueKind::Bool => boolean(key, value).map(drop),
+            ValueKind::Text => text(key, value).map(drop),
+            ValueKind::Any => Ok(()),
+        }
+    }
+}
+
+/// Checks the settings written for the custom component `type_name`, whose `#[setting]`
+/// fields are `settings` (every one has a default): unknown keys, keys given twice, and values
+/// of the wrong kind. Every problem is reported, not only the first.
+pub fn check_custom_written(
+    type_name: &str,
+    settings: &[(&str, ValueKind)],
+    written: &[(String, Written)],
+) -> Result<(), Vec<SettingError>> {
+    let names: Vec<&str> = settings.iter().map(|(n, _)| *n).collect();
+    let (found, mut errors, _) = check_keys(type_name, &names, written);
+    for (index, (key, value)) in written.iter().enumerate() {
+        if let Some(i) = found[index]
+            && let Err(message) = settings[i].1.check(key, value)
+        {
+            errors.push(SettingError {
+                key: Some(index),
+                on_value: true,
+                message,
+            });
+        }
+    }
+    errors.sort_by_key(|e| e.key);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -413,6 +526,49 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn custom_settings_are_checked_by_name_and_kind() {
+        let settings = [("scale", ValueKind::Number), ("repeat", ValueKind::Integer)];
+        assert_eq!(
+            check_custom_written(
+                "Gain",
+                &settings,
+                &[
+                    ("scale".into(), Written::Integer(2)),
+                    ("repeat".into(), Written::Integer(3))
+                ]
+            ),
+            Ok(())
+        );
+        let errors = check_custom_written(
+            "Gain",
+            &settings,
+            &[
+                ("scael".into(), Written::Float(2.0)),
+                ("repeat".into(), Written::Bool(true)),
+                ("repeat".into(), Written::Integer(1)),
+            ],
+        )
+        .unwrap_err();
+        let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`Gain` has no setting `scael`; did you mean `scale`?",
+                "`repeat` takes an integer, found a boolean",
+                "`repeat` is given twice; keep one",
+            ]
+        );
+        assert_eq!(
+            check_custom_written("Gain", &[], &[("x".into(), Written::Integer(1))]).unwrap_err()[0]
+                .message,
+            "`Gain` has no setting `x`; `Gain` takes no settings: write `Gain` alone"
+        );
+        assert_eq!(ValueKind::of_type("f32"), ValueKind::Number);
+        assert_eq!(ValueKind::of_type("Vec<usize>"), ValueKind::Any);
+        assert_eq!(ValueKind::from_name("integer"), Some(ValueKind::Integer));
+    }
+
     use super::*;
 
     fn pairs(written: &[(&str, Written)]) -> Vec<(String, Written)> {

@@ -106,6 +106,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A custom component added for one backend, built for another.
+    #[error(
+        "the custom component `{component}` was added for the backend `{added_for}`, but the model is built for `{built_for}`; add it with `add_custom::<B, _>` for the backend you build with"
+    )]
+    CustomBackend {
+        /// The instance name.
+        component: String,
+        /// The backend given to `add_custom`.
+        added_for: &'static str,
+        /// The backend given to `build`.
+        built_for: &'static str,
+    },
+
     /// A value flowing between components has an unexpected rank. This is a bug in percept.
     #[error(
         "internal error: `{component}` got a tensor of rank {found}, expected {expected} (please report this)"

@@ -66,6 +66,26 @@ impl<B: Backend> Value<B> {
         Ok(Tensor::from_primitive(self.primitive.clone()))
     }
 
+    /// The typed tensor in the user's layout (images as `[batch, height, width, channels]`), if
+    /// the rank is `D`: what a custom component's `call` receives.
+    pub fn user_tensor<const D: usize>(&self, component: &str) -> Result<Tensor<B, D>> {
+        let tensor = self.tensor::<D>(component)?;
+        Ok(if D == 4 {
+            tensor.permute(to_user_axes::<D>())
+        } else {
+            tensor
+        })
+    }
+
+    /// A batch given in the user's layout: what a custom component's `call` returns.
+    pub fn from_user<const D: usize>(tensor: Tensor<B, D>) -> Self {
+        if D == 4 {
+            tensor.permute(from_user_axes::<D>()).into()
+        } else {
+            tensor.into()
+        }
+    }
+
     /// The dimensions, batch first, in percept's layout.
     pub fn dims(&self) -> Vec<usize> {
         match self.rank {

@@ -7,9 +7,11 @@
 //! | Deep Learning (`DeepLearning`) | [`deep_learning::Dense`], [`deep_learning::Conv`], [`deep_learning::MaxPool`], [`deep_learning::Dropout`], [`deep_learning::BatchNorm`] |
 //! | Mathematics (`Math`) | [`math::Merge`], [`math::Argmax`], [`math::Softmax`] |
 //! | Training (`Train`) | [`train::Classification`], [`train::Regression`] |
+//! | Custom (`Custom`) | [`custom::Custom`]: a user's struct made a component by `#[component]` |
 //!
 //! [`Node`] holds any of them, so that a graph can be wired at run time.
 
+pub mod custom;
 pub mod data;
 pub mod deep_learning;
 pub mod math;
@@ -25,7 +27,7 @@ use crate::component::{Component, Meta, Tensors};
 use crate::error::Result;
 use crate::value::Value;
 
-/// Any built-in component: what a graph node holds.
+/// Any component: what a graph node holds.
 #[derive(Module, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Node<B: Backend> {
@@ -59,6 +61,8 @@ pub enum Node<B: Backend> {
     Classification(train::Classification),
     /// A Regression component.
     Regression(train::Regression),
+    /// A custom component's parameters (its code is kept by the model).
+    Custom(custom::Custom<B>),
 }
 
 /// Runs `$body` with `$c` bound to the component inside `$node`, whatever its type.
@@ -80,6 +84,7 @@ macro_rules! each {
             Node::Softmax($c) => $body,
             Node::Classification($c) => $body,
             Node::Regression($c) => $body,
+            Node::Custom($c) => $body,
         }
     };
 }
@@ -97,9 +102,10 @@ macro_rules! component {
 }
 
 impl<B: Backend> Node<B> {
-    /// Builds the component for `settings`, with the input signals and the output signal its
-    /// shape rule inferred.
-    pub fn new(
+    /// Builds the built-in component for `settings`, with the input signals and the output
+    /// signal its shape rule inferred. (A custom component needs its code: the model builder
+    /// makes those.)
+    pub(crate) fn new(
         instance: &str,
         n: usize,
         settings: &Settings,
@@ -130,6 +136,7 @@ impl<B: Backend> Node<B> {
                 Node::Classification(train::Classification::new(meta, s))
             }
             Settings::Regression(s) => Node::Regression(train::Regression::new(meta, s)),
+            Settings::Custom(_) => unreachable!("the model builder makes custom components"),
         }
     }
 
@@ -147,11 +154,14 @@ impl<B: Backend> Node<B> {
     }
 
     /// The type, the second part of the class name.
-    pub fn type_name(&self) -> &'static str {
+    pub fn type_name(&self) -> &str {
         fn type_name<B: Backend, C: Component<B>>(_: &C) -> &'static str {
             C::TYPE
         }
-        each!(self, c => type_name::<B, _>(c))
+        match self {
+            Node::Custom(c) => c.info().type_name,
+            _ => each!(self, c => type_name::<B, _>(c)),
+        }
     }
 
     /// The PerceptiLabs-style class name.
@@ -210,9 +220,10 @@ impl<B: Backend> Node<B> {
         }
     }
 
-    /// The computation of a processing, deep-learning or math component. With `logits`, a
-    /// component ending in Softmax stops before it.
-    pub fn forward(
+    /// The computation of a built-in processing, deep-learning or math component. With
+    /// `logits`, a component ending in Softmax stops before it. (The model runs custom
+    /// components with their code.)
+    pub(crate) fn forward(
         &self,
         inputs: &[&Value<B>],
         is_training: bool,
@@ -236,6 +247,7 @@ impl<B: Backend> Node<B> {
             Node::Data(_) | Node::Classification(_) | Node::Regression(_) => {
                 unreachable!("the graph feeds data and computes losses itself")
             }
+            Node::Custom(_) => unreachable!("the model runs custom components with their code"),
         }
     }
 

@@ -1,7 +1,10 @@
 //! Builds a [`Model`] from entries: checks names, wiring and shapes, then initialises the
 //! components.
 
+use std::any::Any;
+use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use burn::prelude::*;
 use percept_catalogue::{DataSource, Input, Settings, Shape, Signal, Wiring, wire};
@@ -10,6 +13,7 @@ use percept_formats as formats;
 use super::model::Model;
 use super::plan::{Plan, PlanEntry};
 use crate::components::Node;
+use crate::components::custom::{Custom, CustomCode, CustomInfo, CustomKind};
 use crate::components::data::{columns_of, resolve};
 use crate::error::{Error, Result};
 
@@ -33,6 +37,26 @@ pub struct ModelBuilder {
     name: String,
     base_dir: PathBuf,
     entries: Vec<(String, Settings, Vec<String>)>,
+    /// The code of each custom entry, by entry index.
+    customs: Vec<Option<CustomEntry>>,
+}
+
+/// A custom component's code, for the backend it was added for.
+#[derive(Clone)]
+struct CustomEntry {
+    info: Arc<CustomInfo>,
+    /// An `Arc<dyn CustomCode<B>>`.
+    code: Arc<dyn Any + Send + Sync>,
+    backend: &'static str,
+}
+
+impl fmt::Debug for CustomEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomEntry")
+            .field("info", &self.info)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ModelBuilder {
@@ -43,6 +67,7 @@ impl ModelBuilder {
             name: name.into(),
             base_dir: PathBuf::from("."),
             entries: Vec::new(),
+            customs: Vec::new(),
         }
     }
 
@@ -53,19 +78,50 @@ impl ModelBuilder {
         self
     }
 
-    /// Adds the component `instance` with its settings, fed by `inputs` in order.
+    /// Adds the built-in component `instance` with its settings, fed by `inputs` in order.
     pub fn add(mut self, instance: &str, settings: impl Into<Settings>, inputs: &[&str]) -> Self {
         self.entries.push((
             instance.to_string(),
             settings.into(),
             inputs.iter().map(|s| s.to_string()).collect(),
         ));
+        self.customs.push(None);
+        self
+    }
+
+    /// Adds the custom component `instance` (a struct made a component by `#[component]`, whose
+    /// settings struct `settings` is), fed by `inputs` in order, for a model on backend `B`.
+    ///
+    /// ```ignore
+    /// let model = builder
+    ///     .add_custom::<B, _>("gain", GainSettings::default(), &["images"])
+    ///     .build::<B>(&device)?;
+    /// ```
+    pub fn add_custom<B: Backend, K: CustomKind>(
+        mut self,
+        instance: &str,
+        settings: K,
+        inputs: &[&str],
+    ) -> Self {
+        let info = Arc::new(CustomInfo::of(&settings));
+        self.entries.push((
+            instance.to_string(),
+            Settings::Custom(info.settings.clone()),
+            inputs.iter().map(|s| s.to_string()).collect(),
+        ));
+        let code: Arc<dyn CustomCode<B>> = Arc::new(settings);
+        self.customs.push(Some(CustomEntry {
+            info,
+            code: Arc::new(code),
+            backend: std::any::type_name::<B>(),
+        }));
         self
     }
 
     /// Checks the model and initialises every component on `device` (from the Training
     /// component's seed). Reads data file headers where a shape is not declared, but no data.
     pub fn build<B: Backend>(self, device: &B::Device) -> Result<Model<B>> {
+        let customs = self.customs.clone();
         let plan = self.check()?;
         let seed = plan.entries[plan.training]
             .settings
@@ -74,18 +130,18 @@ impl ModelBuilder {
         let _random = crate::seed::exclusive();
         B::seed(device, seed);
         let mut counts = std::collections::HashMap::<&str, usize>::new();
-        let nodes = plan
-            .entries
-            .iter()
-            .map(|entry| {
-                let n = counts.entry(entry.settings.type_name()).or_default();
-                *n += 1;
-                let inputs: Vec<Signal> = entry
-                    .inputs
-                    .iter()
-                    .map(|&i| plan.entries[i].output.clone())
-                    .collect();
-                Node::new(
+        let mut nodes = Vec::with_capacity(plan.entries.len());
+        let mut codes = Vec::with_capacity(plan.entries.len());
+        for (entry, custom) in plan.entries.iter().zip(&customs) {
+            let n = counts.entry(entry.settings.type_name()).or_default();
+            *n += 1;
+            let inputs: Vec<Signal> = entry
+                .inputs
+                .iter()
+                .map(|&i| plan.entries[i].output.clone())
+                .collect();
+            let Some(custom) = custom else {
+                nodes.push(Node::new(
                     &entry.instance,
                     *n,
                     &entry.settings,
@@ -93,13 +149,34 @@ impl ModelBuilder {
                     entry.output.clone(),
                     &plan.base_dir,
                     device,
-                )
-            })
-            .collect::<Vec<Node<B>>>();
+                ));
+                codes.push(None);
+                continue;
+            };
+            let code = custom
+                .code
+                .downcast_ref::<Arc<dyn CustomCode<B>>>()
+                .ok_or_else(|| Error::CustomBackend {
+                    component: entry.instance.clone(),
+                    added_for: custom.backend,
+                    built_for: std::any::type_name::<B>(),
+                })?
+                .clone();
+            let shapes: Vec<Shape> = inputs.into_iter().map(|s| s.shape).collect();
+            let meta = crate::component::Meta::new(
+                &entry.instance,
+                custom.info.type_name,
+                *n,
+                entry.output.clone(),
+            );
+            let params = code.init(&shapes, device);
+            nodes.push(Node::Custom(Custom::new(meta, custom.info.clone(), params)));
+            codes.push(Some(code));
+        }
         for node in &nodes {
             crate::seed::initialise(node);
         }
-        Ok(Model::from_parts(plan, nodes, device.clone()))
+        Ok(Model::from_parts(plan, nodes, codes, device.clone()))
     }
 
     /// Checks names, wiring and shapes, giving the plan of the model.

@@ -14,6 +14,7 @@ use super::builder::ModelBuilder;
 use super::plan::Plan;
 use super::summary::Summary;
 use crate::components::Node;
+use crate::components::custom::CustomCode;
 use crate::components::data::{Data, Dataset};
 use crate::error::{Error, Result};
 use crate::training::Progress;
@@ -36,6 +37,8 @@ pub struct Graph<B: Backend> {
 pub struct Model<B: Backend> {
     pub(crate) graph: Graph<B>,
     pub(crate) plan: Arc<Plan>,
+    /// The code of each custom component, by component index.
+    pub(crate) codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
     pub(crate) device: B::Device,
     pub(crate) progress: Progress,
 }
@@ -57,10 +60,16 @@ pub const WEIGHTS_FILE: &str = "model.mpk";
 pub const STRUCTURE_FILE: &str = "model.json";
 
 impl<B: Backend> Model<B> {
-    pub(crate) fn from_parts(plan: Plan, nodes: Vec<Node<B>>, device: B::Device) -> Self {
+    pub(crate) fn from_parts(
+        plan: Plan,
+        nodes: Vec<Node<B>>,
+        codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
+        device: B::Device,
+    ) -> Self {
         Model {
             graph: Graph { nodes },
             plan: Arc::new(plan),
+            codes,
             device,
             progress: Progress::default(),
         }
@@ -185,7 +194,7 @@ impl<B: Backend> Model<B> {
                 .map(|&j| values[j].as_ref().expect("inputs are computed first"))
                 .collect();
             let logits = logits_ok && i == prediction;
-            let out = node.forward(&inputs, pass.is_training, logits)?;
+            let out = self.compute(i, &inputs, pass.is_training, logits)?;
             if pass.capture {
                 let first = out.narrow_batch(0, 1);
                 let sample = if logits { node.finish(&first)? } else { first }.first_element();
@@ -194,6 +203,25 @@ impl<B: Backend> Model<B> {
             values[i] = Some(out);
         }
         Ok(values)
+    }
+
+    /// The computation of component `i` (not Data or Training) on `inputs`.
+    pub(crate) fn compute(
+        &self,
+        i: usize,
+        inputs: &[&Value<B>],
+        is_training: bool,
+        logits: bool,
+    ) -> Result<Value<B>> {
+        match (&self.graph.nodes[i], &self.codes[i]) {
+            (Node::Custom(custom), Some(code)) => code.forward(
+                custom.params(),
+                &self.plan.entries[i].instance,
+                inputs,
+                is_training,
+            ),
+            (node, _) => node.forward(inputs, is_training, logits),
+        }
     }
 
     /// Stores the loss as the Training component's sample.
@@ -491,6 +519,11 @@ impl<B: AutodiffBackend> Model<B> {
         Model {
             graph: self.graph.valid(),
             plan: self.plan.clone(),
+            codes: self
+                .codes
+                .iter()
+                .map(|code| code.as_ref().map(|c| c.valid()))
+                .collect(),
             device: self.device.clone(),
             progress: self.progress,
         }

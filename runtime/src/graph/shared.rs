@@ -103,8 +103,8 @@ impl<B: Backend> Handle<B> {
     ) -> Result<Tensor<B, O>> {
         let model = self.model.lock();
         let refs: Vec<&Value<B>> = inputs.iter().collect();
-        model.components()[self.index]
-            .forward(&refs, is_training, false)?
+        model
+            .compute(self.index, &refs, is_training, false)?
             .tensor::<O>(&self.instance)
     }
 }

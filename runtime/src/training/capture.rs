@@ -77,6 +77,10 @@ impl TensorSummary {
 /// `weights()` and `biases()`.
 pub(crate) fn capture_gradients<B: AutodiffBackend>(nodes: &[Node<B>], grads: &GradientsParams) {
     for node in nodes {
+        if let Node::Custom(custom) = node {
+            custom.capture_gradients(grads);
+            continue;
+        }
         let mut visitor = GradientVisitor {
             grads,
             path: Vec::new(),
