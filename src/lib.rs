@@ -38,7 +38,7 @@
 //! same with autodiff.
 #![warn(missing_docs)]
 
-pub use percept_macros::model;
+pub use percept_macros::{component, model};
 pub use percept_runtime::catalogue::{self, schema};
 pub use percept_runtime::*;
 
@@ -47,7 +47,7 @@ pub mod prelude {
     pub use burn::module::{Module, Param};
     pub use burn::prelude::{Backend, Tensor, TensorData};
     pub use burn::tensor::backend::AutodiffBackend;
-    pub use percept_macros::model;
+    pub use percept_macros::{component, model};
     pub use percept_runtime::catalogue::{
         Activation, ArgmaxSettings, BatchNormSettings, ClassificationSettings, Columns,
         ConvSettings, DataSettings, DenseSettings, Digits, DropoutSettings, FlattenSettings,

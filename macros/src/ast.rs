@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-use percept_catalogue::Written;
+use percept_catalogue::{ValueKind, Written};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -17,6 +17,8 @@ use syn::{Attribute, Ident, Token, Visibility, braced, bracketed, parenthesized}
 
 /// A whole `model!` invocation.
 pub struct ModelInput {
+    /// The custom component types already looked up (see [`Resolved`]).
+    pub resolved: Vec<Resolved>,
     /// Doc comments and other attributes of the model.
     pub attrs: Vec<Attribute>,
     /// The visibility of the generated items.
@@ -27,13 +29,26 @@ pub struct ModelInput {
     pub entries: Vec<Entry>,
 }
 
+/// What `#[component]`'s callback told `model!` about a custom type:
+/// `(path) { shape: "[n] -> [n]", settings: [scale: number] }`.
+pub struct Resolved {
+    /// The type's path as written in the entry, without spaces (`layers::Gain`).
+    pub path: String,
+    /// The shape signature.
+    pub signature: String,
+    /// Each `#[setting]` field and the kind of value it takes.
+    pub settings: Vec<(String, ValueKind)>,
+}
+
 /// One `instance: Type { .. } <- inputs,` entry.
 pub struct Entry {
     /// Its doc comments.
     pub attrs: Vec<Attribute>,
     /// The instance name.
     pub name: Ident,
-    /// The component type.
+    /// The component type as written (`Dense`, `layers::Gain`).
+    pub path: syn::Path,
+    /// The type's name: the path's last segment.
     pub ty: Ident,
     /// The settings, as written.
     pub settings: Vec<SettingAst>,
@@ -72,6 +87,7 @@ impl Parse for ModelInput {
             );
         }
         Ok(ModelInput {
+            resolved: Vec::new(),
             attrs,
             vis,
             name,
@@ -85,7 +101,13 @@ impl Parse for Entry {
         let attrs = input.call(Attribute::parse_outer)?;
         let name: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
-        let ty: Ident = input.parse()?;
+        let path = syn::Path::parse_mod_style(input)?;
+        let ty = path
+            .segments
+            .last()
+            .expect("a path has a segment")
+            .ident
+            .clone();
         let mut settings = Vec::new();
         if input.peek(syn::token::Brace) {
             let body;
@@ -125,11 +147,85 @@ impl Parse for Entry {
         Ok(Entry {
             attrs,
             name,
+            path,
             ty,
             settings,
             inputs,
         })
     }
+}
+
+impl Entry {
+    /// The type's path without spaces, as [`Resolved::path`] holds it.
+    pub fn path_text(&self) -> String {
+        let path = &self.path;
+        quote::quote!(#path).to_string().replace(' ', "")
+    }
+}
+
+/// Splits `@resolved [ ... ]` (what `#[component]` callbacks put in front of the model) from the
+/// model's own tokens.
+pub fn split_resolved(
+    input: TokenStream,
+) -> syn::Result<(Vec<Resolved>, TokenStream, TokenStream)> {
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    match tokens.as_slice() {
+        [
+            TokenTree::Punct(at),
+            TokenTree::Ident(word),
+            TokenTree::Group(list),
+            rest @ ..,
+        ] if at.as_char() == '@' && word == "resolved" => {
+            let resolved = parse_resolved.parse2(list.stream())?;
+            Ok((resolved, list.stream(), rest.iter().cloned().collect()))
+        }
+        _ => Ok((Vec::new(), TokenStream::new(), input)),
+    }
+}
+
+/// `(path) { shape: "...", settings: [key: kind, ...] } ...`
+fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
+    let mut resolved = Vec::new();
+    while !input.is_empty() {
+        let path;
+        parenthesized!(path in input);
+        let path: TokenStream = path.parse()?;
+        let body;
+        braced!(body in input);
+        let key: Ident = body.parse()?;
+        body.parse::<Token![:]>()?;
+        let signature: syn::LitStr = body.parse()?;
+        body.parse::<Token![,]>()?;
+        if key != "shape" {
+            return Err(syn::Error::new(key.span(), "expected `shape`"));
+        }
+        let key: Ident = body.parse()?;
+        body.parse::<Token![:]>()?;
+        if key != "settings" {
+            return Err(syn::Error::new(key.span(), "expected `settings`"));
+        }
+        let list;
+        bracketed!(list in body);
+        let mut settings = Vec::new();
+        while !list.is_empty() {
+            let name: Ident = list.parse()?;
+            list.parse::<Token![:]>()?;
+            let kind: Ident = list.parse()?;
+            let kind = ValueKind::from_name(&kind.to_string())
+                .ok_or_else(|| syn::Error::new(kind.span(), "unknown value kind"))?;
+            settings.push((name.to_string(), kind));
+            if list.is_empty() {
+                break;
+            }
+            list.parse::<Token![,]>()?;
+        }
+        resolved.push(Resolved {
+            path: path.to_string().replace(' ', ""),
+            signature: signature.value(),
+            settings,
+        });
+    }
+    Ok(resolved)
 }
 
 /// A setting's value: a number (or a product or quotient of numbers, `1.0 / 255.0`), a

@@ -5,11 +5,31 @@
 use std::path::{Path, PathBuf};
 
 use percept_catalogue::{
-    DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError, Written, wire,
+    CustomSettings, DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError,
+    Written, check_custom_written, closest, wire,
 };
 use syn::Error;
 
-use crate::ast::ModelInput;
+use crate::ast::{Entry, ModelInput, Resolved};
+
+/// The first entry whose type is neither a built-in, nor a custom type already resolved, nor
+/// (being one name close to a built-in's) a misspelled built-in: a custom component to ask
+/// about.
+pub fn first_unresolved(model: &ModelInput) -> Option<&Entry> {
+    model.entries.iter().find(|entry| {
+        let single = entry.path.segments.len() == 1;
+        let name = entry.ty.to_string();
+        let builtin = single && Settings::default_for(&name).is_some();
+        let typo = single && closest(&name, Settings::TYPE_NAMES).is_some();
+        !builtin && !typo && resolved(model, entry).is_none()
+    })
+}
+
+/// What `#[component]` said about this entry's type, if it is a custom component.
+pub fn resolved<'a>(model: &'a ModelInput, entry: &Entry) -> Option<&'a Resolved> {
+    let path = entry.path_text();
+    model.resolved.iter().find(|r| r.path == path)
+}
 
 /// What the checks found out about a model.
 pub struct Checked {
@@ -35,10 +55,24 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
             .iter()
             .map(|s| (s.key.to_string(), s.value.clone()))
             .collect();
-        match Settings::from_written(&entry.ty.to_string(), &written) {
+        let checked = match resolved(model, entry) {
+            Some(custom) => custom_settings(entry, custom, &written),
+            None => Settings::from_written(&entry.ty.to_string(), &written),
+        };
+        match checked {
             Ok(s) => settings.push(Some(s)),
             Err(problems) => {
-                for problem in problems {
+                // A custom type one letter from a built-in's is read as a misspelling: say how
+                // to use it anyway.
+                let unknown = Settings::default_for(&entry.ty.to_string()).is_none()
+                    && resolved(model, entry).is_none();
+                for mut problem in problems {
+                    if unknown && problem.key.is_none() {
+                        problem.message += &format!(
+                            " (if `{0}` is a `#[component]`, write it as a path: `self::{0}`)",
+                            entry.ty
+                        );
+                    }
                     errors.push(match problem.key {
                         Some(i) if problem.on_value => {
                             Error::new_spanned(&entry.settings[i].tokens, problem.message)
@@ -66,7 +100,10 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
     // An entry whose type is unknown might be a Training component: it is left out of the
     // count, so as not to add a follow-on error about the count.
     let unknown_type = |i: usize| {
-        settings[i].is_none() && Settings::default_for(&model.entries[i].ty.to_string()).is_none()
+        let entry = &model.entries[i];
+        settings[i].is_none()
+            && Settings::default_for(&entry.ty.to_string()).is_none()
+            && resolved(model, entry).is_none()
     };
     let trains: Vec<bool> = (0..n)
         .map(|i| {
@@ -170,6 +207,33 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
         outputs,
         errors,
     }
+}
+
+/// The settings of a custom entry, checked against its type's `#[setting]` fields.
+fn custom_settings(
+    entry: &Entry,
+    custom: &Resolved,
+    written: &[(String, Written)],
+) -> Result<Settings, Vec<percept_catalogue::SettingError>> {
+    let kinds: Vec<(&str, percept_catalogue::ValueKind)> = custom
+        .settings
+        .iter()
+        .map(|(name, kind)| (name.as_str(), *kind))
+        .collect();
+    let type_name = entry.ty.to_string();
+    check_custom_written(&type_name, &kinds, written)?;
+    Ok(Settings::Custom(CustomSettings {
+        type_name,
+        signature: custom
+            .signature
+            .parse()
+            .expect("`#[component]` checked the signature"),
+        values: entry
+            .settings
+            .iter()
+            .map(|s| (s.key.to_string(), s.tokens.to_string()))
+            .collect(),
+    }))
 }
 
 /// The tokens of a setting's value, if the entry writes it.

@@ -2,13 +2,14 @@
 //! the model, and the model struct. The generated code only wires runtime pieces together:
 //! the settings are replayed as written through the catalogue, the behaviour is the runtime's.
 
-use percept_catalogue::{Settings, Written};
+use percept_catalogue::{Settings, ValueKind, Written};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::Ident;
 
+use crate::ast::Entry;
 use crate::ast::ModelInput;
-use crate::check::Checked;
+use crate::check::{Checked, resolved};
 
 /// The model's code, with the errors (if any) as `compile_error!`s next to it.
 pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
@@ -53,10 +54,15 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
             #forward
         };
         // What PerceptiLabs' code view shows: the component's generated class, its computation
-        // included, pretty-printed once here.
-        let source = match syn::parse2::<syn::File>(definition.clone()) {
-            Ok(file) => format!("// {}: {}\n{}", entry.name, declaration(entry), prettyplease::unparse(&file)),
-            Err(_) => String::new(),
+        // included, pretty-printed once here; for a custom component, the user's own source.
+        let code = if resolved(model, entry).is_some() {
+            quote!(self.0.code())
+        } else {
+            let source = match syn::parse2::<syn::File>(definition.clone()) {
+                Ok(file) => format!("// {}: {}\n{}", entry.name, declaration(entry), prettyplease::unparse(&file)),
+                Err(_) => String::new(),
+            };
+            quote!(::std::string::String::from(#source))
         };
         quote! {
             #definition
@@ -72,7 +78,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 fn variables(&self) -> #rt::Tensors { self.0.variables() }
                 fn get_sample(&self) -> ::core::option::Option<::percept::__private::burn::prelude::TensorData> { self.0.get_sample() }
                 fn gradients(&self) -> #rt::Tensors { self.0.gradients() }
-                fn code(&self) -> ::std::string::String { ::std::string::String::from(#source) }
+                fn code(&self) -> ::std::string::String { #code }
             }
         }
     });
@@ -121,6 +127,9 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 pairs.push(pair("shape", &Written::List(shape.dims().iter().map(|&d| d as u64).collect())));
             }
             let inputs = entry.inputs.iter().map(ToString::to_string);
+            if let Some(custom) = resolved(model, entry) {
+                return add_custom(entry, custom);
+            }
             quote! {
                 .add(
                     #instance,
@@ -235,6 +244,55 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 self.model().run_with(settings)
             }
         }
+    }
+}
+
+/// `.add_custom::<B, _>(instance, settings, inputs)` for a custom entry: its settings struct,
+/// with each written value assigned over the defaults.
+fn add_custom(entry: &Entry, custom: &crate::ast::Resolved) -> TokenStream {
+    let instance = entry.name.to_string();
+    let path = &entry.path;
+    let inputs = entry.inputs.iter().map(ToString::to_string);
+    let assignments = entry.settings.iter().map(|s| {
+        let key = &s.key;
+        let kind = custom
+            .settings
+            .iter()
+            .find(|(name, _)| *key == name)
+            .map_or(ValueKind::Any, |(_, kind)| *kind);
+        let value = match (kind, &s.value) {
+            (ValueKind::Number, Written::Float(x)) => signed(*x),
+            (ValueKind::Number, Written::Integer(n)) => signed(*n as f64),
+            (ValueKind::Integer, Written::Integer(n)) => {
+                proc_macro2::Literal::u64_unsuffixed(*n).into_token_stream()
+            }
+            (ValueKind::Text, Written::Text(t)) => quote!(::core::convert::Into::into(#t)),
+            _ => s.tokens.clone(),
+        };
+        quote!(settings.#key = #value;)
+    });
+    quote! {
+        .add_custom::<B, _>(
+            #instance,
+            {
+                #[allow(unused_mut)]
+                let mut settings: <#path<B> as ::percept::CustomComponent<B>>::Kind =
+                    ::core::default::Default::default();
+                #(#assignments)*
+                settings
+            },
+            &[#(#inputs),*],
+        )
+    }
+}
+
+/// A float literal, negative ones as `-x`.
+fn signed(x: f64) -> TokenStream {
+    let literal = proc_macro2::Literal::f64_unsuffixed(x.abs());
+    if x < 0.0 {
+        quote!(-#literal)
+    } else {
+        quote!(#literal)
     }
 }
 

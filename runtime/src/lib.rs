@@ -22,6 +22,7 @@ mod value;
 
 pub use backend::{BACKEND_NAME, DefaultBackend, TrainingBackend};
 pub use component::{Component, Tensors};
+pub use components::custom::{CustomComponent, CustomKind};
 pub use error::{Error, Result};
 pub use graph::{Model, ModelBuilder, Summary};
 pub use training::{EpochStats, Evaluation, Progress, TrainingReport};

@@ -135,7 +135,7 @@ pub trait CustomComponent<B: Backend>: Sized {
 
     /// Calls the user's `init` with these per-element input shapes (which fit the
     /// signature), then sets the `#[setting]` fields from `settings`.
-    fn init(settings: &Self::Kind, inputs: &[Shape], device: &B::Device) -> Self;
+    fn build(settings: &Self::Kind, inputs: &[Shape], device: &B::Device) -> Self;
 
     /// The parameters: the `#[weight]` fields, then the `#[bias]` fields, each in field order.
     fn into_params(self) -> Vec<AnyParam<B>>;
@@ -146,7 +146,7 @@ pub trait CustomComponent<B: Backend>: Sized {
 
     /// Calls the user's `call` on inputs in percept's layout, converting to and from the
     /// user's. `this` names the instance in errors.
-    fn forward(&self, this: &str, inputs: &[&Value<B>], is_training: bool) -> Result<Value<B>>;
+    fn run(&self, this: &str, inputs: &[&Value<B>], is_training: bool) -> Result<Value<B>>;
 }
 
 /// A custom component's code for one backend, with the user's type erased.
@@ -171,7 +171,7 @@ pub(crate) trait CustomCode<B: Backend>: Send + Sync + Debug {
 
 impl<B: Backend, K: CustomKind> CustomCode<B> for K {
     fn init(&self, inputs: &[Shape], device: &B::Device) -> Vec<AnyParam<B>> {
-        K::Component::<B>::init(self, inputs, device).into_params()
+        K::Component::<B>::build(self, inputs, device).into_params()
     }
 
     fn forward(
@@ -181,7 +181,7 @@ impl<B: Backend, K: CustomKind> CustomCode<B> for K {
         inputs: &[&Value<B>],
         is_training: bool,
     ) -> Result<Value<B>> {
-        K::Component::<B>::from_params(self, params).forward(this, inputs, is_training)
+        K::Component::<B>::from_params(self, params).run(this, inputs, is_training)
     }
 
     fn valid(&self) -> Arc<dyn CustomCode<B::InnerBackend>>
@@ -190,6 +190,17 @@ impl<B: Backend, K: CustomKind> CustomCode<B> for K {
     {
         Arc::new(self.clone())
     }
+}
+
+/// The dimensions of a per-element shape as the array a custom component's `init` takes.
+///
+/// # Panics
+/// If the rank is not `R`; the signature check rules that out before `init` is called.
+pub fn input_dims<const R: usize>(shape: &Shape) -> [usize; R] {
+    shape
+        .dims()
+        .try_into()
+        .expect("the shape signature fixed the input's rank")
 }
 
 /// What a custom node knows about its type, whatever the backend.
