@@ -53,8 +53,16 @@ impl<B: Backend> BlendPool<B> {
     pub fn call(&self, x: Tensor<B, 4>, _is_training: bool) -> Tensor<B, 4> {
         // burn pools channels first.
         let x = x.permute([0, 3, 1, 2]);
-        let mean = burn::tensor::module::avg_pool2d(x.clone(), [2, 2], [2, 2], [0, 0], true, false);
-        let max = burn::tensor::module::max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], false);
+        let mean = percept::burn::tensor::module::avg_pool2d(
+            x.clone(),
+            [2, 2],
+            [2, 2],
+            [0, 0],
+            true,
+            false,
+        );
+        let max =
+            percept::burn::tensor::module::max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], false);
         let mixed = mean * (1.0 - self.max_share) + max * self.max_share;
         mixed.permute([0, 2, 3, 1])
     }

@@ -38,6 +38,9 @@
 //! same with autodiff.
 #![warn(missing_docs)]
 
+/// burn, the version percept is built on, for the tensor operations of custom components
+/// (`percept::burn::tensor::module::avg_pool2d`) without a second dependency to keep in step.
+pub use burn;
 pub use percept_macros::{component, model};
 pub use percept_runtime::catalogue::{self, schema};
 pub use percept_runtime::*;

@@ -1,1 +1,47 @@
-//! Integration tests of percept live in `tests/`; this crate has no library code.
+//! Integration tests of percept live in `tests/`. The library holds what they share across
+//! crates: custom components defined here are used by models in the test crates, as a user's
+//! crate would use components from a library.
+
+pub mod layers {
+    //! Custom components for the tests.
+
+    use percept::prelude::*;
+
+    /// Joins two feature vectors into one, `[left, right]`, each value scaled by a learned
+    /// weight and shifted by a learned bias, then multiplied by `scale`.
+    #[component(shape = [a], [b] -> [a + b])]
+    pub struct Join<B: Backend> {
+        /// One factor per output value.
+        #[weight]
+        weight: Param<Tensor<B, 1>>,
+        /// One offset per output value.
+        #[bias]
+        bias: Param<Tensor<B, 1>>,
+        /// A constant factor on the result.
+        #[setting(default = 1.0)]
+        scale: f32,
+    }
+
+    impl<B: Backend> Join<B> {
+        /// Weights start at 1 and biases at 0: the join starts as a plain concatenation.
+        pub fn init(left: [usize; 1], right: [usize; 1], device: &B::Device) -> Self {
+            let n = left[0] + right[0];
+            Self {
+                weight: Param::from_tensor(Tensor::ones([n], device)),
+                bias: Param::from_tensor(Tensor::zeros([n], device)),
+                scale: 1.0,
+            }
+        }
+
+        /// `scale * (concat(left, right) * weight + bias)`.
+        pub fn call(
+            &self,
+            left: Tensor<B, 2>,
+            right: Tensor<B, 2>,
+            _is_training: bool,
+        ) -> Tensor<B, 2> {
+            let joined = Tensor::cat(vec![left, right], 1);
+            (joined * self.weight.val().unsqueeze() + self.bias.val().unsqueeze()) * self.scale
+        }
+    }
+}

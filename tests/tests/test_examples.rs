@@ -3,6 +3,8 @@
 
 mod common;
 
+#[path = "../../examples/custom_component.rs"]
+mod custom_component;
 #[path = "../../examples/iris.rs"]
 mod iris;
 #[path = "../../examples/mnist.rs"]
@@ -13,6 +15,30 @@ fn iris_learns_the_three_species() {
     let file = format!("{}/../examples/data/iris.csv", env!("CARGO_MANIFEST_DIR"));
     let accuracy = iris::train(&file).unwrap();
     assert!(accuracy >= 0.9, "validation accuracy {accuracy}");
+}
+
+#[test]
+fn custom_component_trains_its_gain() {
+    let outcome = custom_component::train(3).unwrap();
+    assert!(
+        outcome.gain_moved > 0.05,
+        "gains moved by {}",
+        outcome.gain_moved
+    );
+    assert!(
+        outcome.accuracy >= 0.8,
+        "validation accuracy {}",
+        outcome.accuracy
+    );
+    assert_eq!(
+        outcome.classes,
+        ["CustomGain_Gain_1", "CustomBlendPool_BlendPool_1"]
+    );
+    assert!(
+        outcome.code.contains("x * self.gain.val().unsqueeze()"),
+        "{}",
+        outcome.code
+    );
 }
 
 /// An IDX file of `count` elements of `dims`, u8 values from `value`.

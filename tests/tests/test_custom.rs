@@ -1,0 +1,209 @@
+//! Custom components (`#[component]`) inside models: the interface they get, training, saving,
+//! and use across crates (`Join` comes from this package's library, `Gain` is local).
+
+mod common;
+
+use percept::prelude::*;
+use percept_tests::layers::{Join, JoinSettings};
+
+// The model comes before the component it uses: `model!` finds it wherever it is in scope.
+model! {
+    /// Digits through a local custom component and one from another crate.
+    pub Joined {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        gain:   Gain                                        <- images,
+        other:  Dense { units: 16, activation: Relu }       <- images,
+        join:   Join { scale: 2 }                           <- (gain, other),
+        fc:     Dense { units: 10, activation: Softmax }    <- join,
+        train:  Classification { epochs: 3, batch_size: 64,
+                                 optimizer: Adam { learning_rate: 0.01 } } <- (fc, labels),
+    }
+}
+
+/// Multiplies every feature by a learned gain.
+#[component(shape = [n] -> [n])]
+pub struct Gain<B: Backend> {
+    #[weight]
+    gain: Param<Tensor<B, 1>>,
+}
+
+impl<B: Backend> Gain<B> {
+    /// Gains start at 1.
+    pub fn init(input: [usize; 1], device: &B::Device) -> Self {
+        Self {
+            gain: Param::from_tensor(Tensor::ones([input[0]], device)),
+        }
+    }
+
+    /// `x * gain`, feature by feature.
+    pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+        x * self.gain.val().unsqueeze()
+    }
+}
+
+fn quiet(model: &Joined<TrainingBackend>) {
+    model.set_progress(Progress::Hidden);
+}
+
+#[test]
+fn custom_components_get_the_whole_interface() {
+    let model = Joined::<TrainingBackend>::new(&Default::default());
+    assert_eq!(model.gain.class_name(), "CustomGain_Gain_1");
+    assert_eq!(model.join.class_name(), "CustomJoin_Join_1");
+    assert_eq!(
+        <joined::CustomJoin_Join_1<TrainingBackend> as Component<TrainingBackend>>::CATEGORY,
+        "Custom"
+    );
+    assert_eq!(
+        <joined::CustomJoin_Join_1<TrainingBackend> as Component<TrainingBackend>>::TYPE,
+        "Join"
+    );
+    assert_eq!(model.join.name(), "Join_1");
+
+    assert_eq!(model.gain.weights().keys().collect::<Vec<_>>(), ["gain"]);
+    assert!(model.gain.biases().is_empty());
+    assert_eq!(model.join.weights()["weight"].shape.to_vec(), vec![80]);
+    assert_eq!(
+        model.join.biases()["bias"].to_vec::<f32>().unwrap(),
+        vec![0.0; 80]
+    );
+    assert_eq!(
+        model.join.trainable_variables().keys().collect::<Vec<_>>(),
+        ["bias", "weight"]
+    );
+    assert!(model.join.get_sample().is_none());
+
+    model.preview().unwrap();
+    let sample = model.join.get_sample().unwrap();
+    assert_eq!(sample.shape.to_vec(), vec![80]);
+    // The first 64 values are the first image times 2 (`scale: 2`, gains of 1).
+    let image = model.images.get_sample().unwrap().to_vec::<f32>().unwrap();
+    let joined = sample.to_vec::<f32>().unwrap();
+    for (x, y) in image.iter().zip(&joined) {
+        assert!((2.0 * x - y).abs() < 1e-6, "{x} -> {y}");
+    }
+    assert!(model.join.variables().contains_key("output"));
+
+    let code = model.join.code();
+    assert!(
+        code.starts_with("// `join`: Join { scale: 2.0 }, shape [a], [b] -> [a + b]"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub struct Join<B: Backend>") && code.contains("pub fn call("),
+        "{code}"
+    );
+    assert!(
+        code.contains("/// Weights start at 1 and biases at 0"),
+        "{code}"
+    );
+}
+
+#[test]
+fn the_typed_forward_runs_the_users_call_with_the_models_settings() {
+    let model = Joined::<DefaultBackend>::new(&Default::default());
+    let device = Default::default();
+    let left = Tensor::<DefaultBackend, 2>::ones([2, 64], &device);
+    let right = Tensor::<DefaultBackend, 2>::full([2, 16], 3.0, &device);
+    // Weights of 1 and biases of 0: a concatenation, times `scale: 2`.
+    let out: Tensor<DefaultBackend, 2> = model.join.forward(left.clone(), right, false);
+    assert_eq!(out.dims(), [2, 80]);
+    let row = out.into_data().to_vec::<f32>().unwrap()[..80].to_vec();
+    assert_eq!(row[..64], [2.0; 64]);
+    assert_eq!(row[64..], [6.0; 16]);
+    let gain: Tensor<DefaultBackend, 2> = model.gain.forward(left, false);
+    assert_eq!(gain.into_data().to_vec::<f32>().unwrap(), vec![1.0; 128]);
+}
+
+#[test]
+fn training_updates_custom_parameters_and_captures_their_gradients() {
+    let mut model = Joined::<TrainingBackend>::new(&Default::default());
+    quiet(&model);
+    let before = model.join.weights()["weight"].to_vec::<f32>().unwrap();
+    let report = model.run().unwrap();
+    let after = model.join.weights()["weight"].to_vec::<f32>().unwrap();
+    let moved = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert!(moved > 40, "only {moved} of 80 weights moved");
+    assert!(
+        model.gain.weights()["gain"]
+            .to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .any(|g| *g != 1.0)
+    );
+    assert_eq!(
+        model.join.gradients().keys().collect::<Vec<_>>(),
+        ["bias", "weight"]
+    );
+    assert_eq!(model.gain.gradients()["gain"].shape.to_vec(), vec![64]);
+    let last = report.last().unwrap();
+    assert!(last.accuracy_validation > 0.8, "{last:?}");
+}
+
+#[test]
+fn saved_custom_parameters_load_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = Joined::<TrainingBackend>::new(&Default::default());
+    quiet(&model);
+    model.run_with(common::training(1)).unwrap();
+    model.save(dir.path()).unwrap();
+    let loaded = Joined::<DefaultBackend>::load(dir.path(), &Default::default()).unwrap();
+    assert_eq!(loaded.join.weights(), model.join.weights());
+    assert_eq!(loaded.gain.weights(), model.gain.weights());
+    let json = std::fs::read_to_string(dir.path().join("model.json")).unwrap();
+    assert!(json.contains("\"[a], [b] -> [a + b]\""), "{json}");
+}
+
+#[test]
+fn the_builder_takes_custom_components_for_one_backend() {
+    type B = DefaultBackend;
+    let builder = || {
+        ModelBuilder::new("Built")
+            .add("images", DataSettings::digits(Digits::Images), &[])
+            .add("labels", DataSettings::digits(Digits::Labels), &[])
+            .add(
+                "hidden",
+                DenseSettings::new(8, Activation::Relu),
+                &["images"],
+            )
+            .add_custom::<B, _>("join", JoinSettings { scale: 0.5 }, &["images", "hidden"])
+            .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
+            .add(
+                "train",
+                ClassificationSettings::default(),
+                &["fc", "labels"],
+            )
+    };
+    let model = builder().build::<B>(&Default::default()).unwrap();
+    let join = model.component("join").unwrap();
+    assert_eq!(join.class_name(), "CustomJoin_Join_1");
+    assert_eq!(model.plan().entries[3].output.shape, Shape::from([72]));
+    assert!(model.summary().to_string().contains("CustomJoin_Join_1"));
+
+    let err = builder()
+        .build::<TrainingBackend>(&Default::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the custom component `join` was added for the backend"),
+        "{err}"
+    );
+
+    let err = ModelBuilder::new("Built")
+        .add("images", DataSettings::digits(Digits::Images), &[])
+        .add("labels", DataSettings::digits(Digits::Labels), &[])
+        .add_custom::<B, _>("join", JoinSettings::default(), &["images"])
+        .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
+        .add(
+            "train",
+            ClassificationSettings::default(),
+            &["fc", "labels"],
+        )
+        .check()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`join` (Join) takes 2 inputs (`[a], [b] -> [a + b]`), but 1 is given; wire `join` as `<- (a, b)` with one input per list before `->`"
+    );
+}
