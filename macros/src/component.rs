@@ -223,6 +223,32 @@ fn expand(
     let out_rank = signature.output_rank + 1;
     let init = quote_spanned!(name.span()=> Self::init(#(#dims,)* device));
     let call = quote_spanned!(name.span()=> self.call(#(#tensors,)* is_training));
+    let output_type = quote_spanned!(at=> #burn::prelude::Tensor<#backend, #out_rank>);
+    // Stand-ins that the user's own `init` and `call` take precedence over (inherent items
+    // come first); used only when one is missing, they fail with a message saying what to add.
+    let init_args = signature.ranks.iter().map(|rank| quote!([usize; #rank]));
+    let call_args = signature.ranks.iter().map(|rank| {
+        let rank = rank + 1;
+        quote!(#burn::prelude::Tensor<#backend, #rank>)
+    });
+    let stand_ins = quote_spanned! {name.span()=>
+        #[allow(dead_code, clippy::too_many_arguments)]
+        trait __PerceptStandIn<#backend: #burn::prelude::Backend>: ::core::marker::Sized {
+            fn init(#(_: #init_args,)* _: &#backend::Device) -> Self
+            where
+                Self: #custom::MissingInit,
+            {
+                ::core::unreachable!()
+            }
+            fn call(&self, #(_: #call_args,)* _: bool) -> #output_type
+            where
+                Self: #custom::MissingCall,
+            {
+                ::core::unreachable!()
+            }
+        }
+        impl<#backend: #burn::prelude::Backend> __PerceptStandIn<#backend> for #name<#backend> {}
+    };
     let arity = signature.ranks.len();
 
     let source = source_of(strukt);
@@ -265,6 +291,7 @@ fn expand(
                 device: &#backend::Device,
             ) -> Self {
                 ::core::assert_eq!(inputs.len(), #arity, "the signature fixed the number of inputs");
+                #stand_ins
                 #[allow(unused_mut)]
                 let mut component: Self = #init;
                 #(component.#setting_idents = ::core::clone::Clone::clone(&settings.#setting_idents);)*
@@ -290,7 +317,9 @@ fn expand(
                 inputs: &[&#rt::Value<#backend>],
                 is_training: bool,
             ) -> #rt::Result<#rt::Value<#backend>> {
-                ::core::result::Result::Ok(#rt::Value::from_user::<#out_rank>(#call))
+                #stand_ins
+                let output: #output_type = #call;
+                ::core::result::Result::Ok(#rt::Value::from_user(output))
             }
         }
 

@@ -192,6 +192,24 @@ impl<B: Backend, K: CustomKind> CustomCode<B> for K {
     }
 }
 
+/// Implemented by no type: `#[component]`'s stand-in for a missing `init` requires it, so that
+/// the build says what to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `init` function, which a `#[component]` needs",
+    label = "`init` is not found in an `impl` of this struct",
+    note = "add `pub fn init(input: [usize; R], device: &B::Device) -> Self` to an `impl<B: Backend>` block, with one `[usize; R]` argument per input of the shape signature (R is that input's rank)"
+)]
+pub trait MissingInit {}
+
+/// Implemented by no type: `#[component]`'s stand-in for a missing `call` requires it, so that
+/// the build says what to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `call` method, which a `#[component]` needs",
+    label = "`call` is not found in an `impl` of this struct",
+    note = "add `pub fn call(&self, x: Tensor<B, D>, is_training: bool) -> Tensor<B, D>` to an `impl<B: Backend>` block, with one tensor argument per input of the shape signature (D is that input's rank plus one for the batch)"
+)]
+pub trait MissingCall {}
+
 /// The dimensions of a per-element shape as the array a custom component's `init` takes.
 ///
 /// # Panics

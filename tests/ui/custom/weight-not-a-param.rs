@@ -1,0 +1,18 @@
+use percept::prelude::*;
+
+#[component(shape = [n] -> [n])]
+pub struct Gain<B: Backend> {
+    #[weight]
+    gain: Tensor<B, 1>,
+}
+
+impl<B: Backend> Gain<B> {
+    pub fn init(input: [usize; 1], device: &B::Device) -> Self {
+        Self { gain: Tensor::ones([input[0]], device) }
+    }
+    pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+        x * self.gain.clone().unsqueeze()
+    }
+}
+
+fn main() {}
