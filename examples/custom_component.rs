@@ -103,12 +103,18 @@ pub struct Outcome {
 pub fn train(epochs: usize) -> Result<Outcome, percept::Error> {
     let mut model = GainedDigits::<TrainingBackend>::new(&Default::default());
     model.model().set_progress(Progress::Hidden);
-    let mut settings = model.model().plan().entries[8]
-        .settings
-        .training()
-        .expect("`train` is the Training component")
-        .clone();
-    settings.epochs = epochs;
+    // The declared training settings, with another number of epochs.
+    let settings = {
+        let runtime = model.model();
+        let plan = runtime.plan();
+        TrainingSettings {
+            epochs,
+            ..*plan.entries[plan.training]
+                .settings
+                .training()
+                .expect("the plan's training entry is the Training component")
+        }
+    };
     let report = model.run_with(settings)?;
     let gains = model.gain.weights()["gain"]
         .to_vec::<f32>()

@@ -207,7 +207,7 @@ pub enum ShapeError {
         plural = if *expected == 1 { "" } else { "s" },
         verb = if *found == 1 { "is" } else { "are" },
         fix = if *expected == 1 {
-            format!("wire one input, as in `<- a`")
+            "wire one input, as in `<- a`".to_string()
         } else {
             format!("wire `{component}` as `<- (a, b)` with one input per list before `->`")
         }

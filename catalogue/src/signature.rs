@@ -224,12 +224,25 @@ impl Signature {
                 _ => None,
             })
             .collect();
-        let at = |name: &str| text.find(name).map_or(0, |i| text[..i].chars().count());
-        for (dims, what) in self
+        // Where a name or a list starts, for errors: the tokens know their offsets.
+        let tokens = tokenize(text).unwrap_or_default();
+        let at = |name: &str| {
+            tokens
+                .iter()
+                .find(|(t, _)| t == name)
+                .map_or(0, |(_, at)| *at)
+        };
+        let lists: Vec<usize> = tokens
+            .iter()
+            .filter(|(t, _)| t == "[")
+            .map(|(_, at)| *at)
+            .collect();
+        for (index, (dims, what)) in self
             .inputs
             .iter()
             .map(|d| (d, "an input"))
             .chain([(&self.output, "the output")])
+            .enumerate()
         {
             if dims.len() > MAX_RANK {
                 return Err(SignatureError {
@@ -238,7 +251,7 @@ impl Signature {
                         dims.len(),
                         list(dims)
                     ),
-                    at: at(&list(dims)),
+                    at: lists.get(index).copied().unwrap_or(0),
                 });
             }
             for dim in dims {
@@ -643,6 +656,10 @@ mod tests {
             "expected `,` and another input, or `->` and the output, found `[`"
         );
         assert_eq!(err("[n] -> [m]").at, 8);
+        // Positions are those of whole tokens, whatever the spacing.
+        assert_eq!(err("[cn] -> [c]").at, 9);
+        assert_eq!(err("[a,b,c,d]->[a]").at, 0);
+        assert_eq!(err("[n], [a,b,c,d] -> [n]").at, 5);
         assert!(
             err("[n] -> [m]")
                 .message

@@ -363,13 +363,14 @@ impl<B: Backend> Component<B> for Custom<B> {
             .iter()
             .map(|(k, v)| format!("{k}: {v}"))
             .collect();
+        let declared = if settings.is_empty() {
+            self.info.type_name.to_string()
+        } else {
+            format!("{} {{ {} }}", self.info.type_name, settings.join(", "))
+        };
         format!(
-            "// `{}`: {} {{ {} }}, shape {}\n{}",
-            self.meta.instance,
-            self.info.type_name,
-            settings.join(", "),
-            self.info.settings.signature,
-            self.info.source
+            "// `{}`: {declared}, shape {}\n{}",
+            self.meta.instance, self.info.settings.signature, self.info.source
         )
     }
 }
