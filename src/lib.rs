@@ -38,10 +38,65 @@
 //! same with autodiff.
 #![warn(missing_docs)]
 
+/// Makes a struct of your own a component that `model!` uses like a built-in: its shape
+/// signature takes part in the compile-time checks, its `#[weight]` and `#[bias]` fields are
+/// trained, and `#[setting]` fields are set in the model's entry. See the book's "Custom
+/// components" chapter.
+///
+/// ```
+/// use percept::prelude::*;
+///
+/// /// Multiplies every feature by a learned gain, times `scale`.
+/// #[component(shape = [n] -> [n])]
+/// pub struct Gain<B: Backend> {
+///     #[weight]
+///     gain: Param<Tensor<B, 1>>,
+///     #[setting(default = 1.0)]
+///     scale: f32,
+/// }
+///
+/// impl<B: Backend> Gain<B> {
+///     /// Called once, with the input's per-element shape.
+///     pub fn init(input: [usize; 1], device: &B::Device) -> Self {
+///         Self { gain: Param::from_tensor(Tensor::ones([input[0]], device)), scale: 1.0 }
+///     }
+///     /// The computation, batch first.
+///     pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+///         x * self.gain.val().unsqueeze() * self.scale
+///     }
+/// }
+///
+/// model! {
+///     pub Gained {
+///         images: Data { source: Digits::Images },
+///         labels: Data { source: Digits::Labels },
+///         gain:   Gain { scale: 0.5 }                      <- images,
+///         fc:     Dense { units: 10, activation: Softmax } <- gain,
+///         train:  Classification                           <- (fc, labels),
+///     }
+/// }
+///
+/// fn main() -> Result<(), percept::Error> {
+///     let model = Gained::<DefaultBackend>::new(&Default::default());
+///     assert_eq!(model.gain.class_name(), "CustomGain_Gain_1");
+///     model.preview()?;
+///     let image = model.images.get_sample().unwrap().to_vec::<f32>().unwrap();
+///     let gained = model.gain.get_sample().unwrap().to_vec::<f32>().unwrap();
+///     assert_eq!(gained[10], image[10] * 0.5);
+///
+///     // The same component in plain Rust, through its generated settings struct.
+///     let built = Gained::<DefaultBackend>::builder().build::<DefaultBackend>(&Default::default())?;
+///     assert_eq!(built.summary().to_string().matches("CustomGain_Gain_1").count(), 1);
+///     let _ = GainSettings { scale: 2.0 };
+///     Ok(())
+/// }
+/// ```
+pub use percept_macros::component;
+
 /// burn, the version percept is built on, for the tensor operations of custom components
 /// (`percept::burn::tensor::module::avg_pool2d`) without a second dependency to keep in step.
 pub use burn;
-pub use percept_macros::{component, model};
+pub use percept_macros::model;
 pub use percept_runtime::catalogue::{self, schema};
 pub use percept_runtime::*;
 

@@ -48,9 +48,10 @@ pub fn model(input: TokenStream) -> TokenStream {
     output.into()
 }
 
-/// Makes a struct a custom component: see the book's "Custom components" chapter.
+/// Makes a struct a custom component: see the book's "Custom components" chapter, and the
+/// example on `percept::component`, which is compiled and run as a test.
 ///
-/// ```ignore
+/// ```text
 /// #[component(shape = [n] -> [n])]
 /// pub struct Gain<B: Backend> {
 ///     #[weight]

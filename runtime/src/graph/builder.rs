@@ -92,7 +92,11 @@ impl ModelBuilder {
     /// Adds the custom component `instance` (a struct made a component by `#[component]`, whose
     /// settings struct `settings` is), fed by `inputs` in order, for a model on backend `B`.
     ///
-    /// ```ignore
+    /// `settings` is the `{Type}Settings` struct `#[component]` generates: see the example on
+    /// [`percept::component`](https://docs.rs/percept/latest/percept/attr.component.html) and
+    /// the book's "Custom components" chapter.
+    ///
+    /// ```text
     /// let model = builder
     ///     .add_custom::<B, _>("gain", GainSettings::default(), &["images"])
     ///     .build::<B>(&device)?;
