@@ -122,16 +122,23 @@ fn expand(
     strukt: &ItemStruct,
     roles: Vec<syn::Result<Role>>,
 ) -> syn::Result<TokenStream> {
-    let signature = signature(args)?;
     let name = &strukt.ident;
-    let backend = backend_param(strukt)?;
     let Fields::Named(fields) = &strukt.fields else {
         return Err(Error::new(
             name.span(),
             "a `#[component]` struct has named fields: `#[weight]`s, `#[bias]`es and `#[setting]`s",
         ));
     };
+    // Every independent mistake is reported in one build.
     let mut errors: Option<Error> = None;
+    let report = |e: Error, errors: &mut Option<Error>| match errors {
+        Some(all) => all.combine(e),
+        None => *errors = Some(e),
+    };
+    let signature = signature(args).map_err(|e| report(e, &mut errors)).ok();
+    let backend = backend_param(strukt)
+        .map_err(|e| report(e, &mut errors))
+        .ok();
     let mut weights = Vec::new();
     let mut biases = Vec::new();
     let mut settings = Vec::new();
@@ -142,15 +149,15 @@ fn expand(
             Ok(Role::Bias) => biases.push(field),
             Ok(Role::Setting(default)) => settings.push((field, default)),
             Ok(Role::Phantom) => phantoms.push(&field.ident),
-            Err(e) => match &mut errors {
-                Some(all) => all.combine(e),
-                None => errors = Some(e),
-            },
+            Err(e) => report(e, &mut errors),
         }
     }
     if let Some(errors) = errors {
         return Err(errors);
     }
+    let (Some(signature), Some(backend)) = (signature, backend) else {
+        unreachable!("a failed check reported an error")
+    };
 
     let burn = quote!(::percept::__private::burn);
     let rt = quote!(::percept::__private::percept_runtime);
@@ -252,7 +259,7 @@ fn expand(
     let arity = signature.ranks.len();
 
     let source = source_of(strukt);
-    let callback = callback(strukt, &signature_text, &settings)?;
+    let callback = callback(strukt, &signature_text, &settings);
 
     Ok(quote! {
         #strukt
@@ -487,7 +494,7 @@ fn callback(
     strukt: &ItemStruct,
     signature: &str,
     settings: &[(&syn::Field, Option<syn::Expr>)],
-) -> syn::Result<TokenStream> {
+) -> TokenStream {
     let name = &strukt.ident;
     let vis = &strukt.vis;
     // `#[macro_export]` puts the macro at the crate root, so its name must be unique there: it
@@ -513,7 +520,7 @@ fn callback(
     let doc = format!(
         " Answers `model!` with the shape signature and settings of [`{name}`]; not for direct use."
     );
-    Ok(quote! {
+    quote! {
         #[doc = #doc]
         #[doc(hidden)]
         #[macro_export]
@@ -529,5 +536,5 @@ fn callback(
         #[doc(hidden)]
         #[allow(unused_imports)]
         #vis use #hidden as #name;
-    })
+    }
 }
