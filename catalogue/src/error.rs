@@ -342,4 +342,21 @@ pub enum ShapeError {
         /// Why (`does not divide evenly`).
         reason: &'static str,
     },
+
+    /// An integer setting that sizes a custom component's shape, of a value that is no size.
+    #[error(
+        "`{component}` ({type_name}): `{setting}` sizes the shape `{signature}`, so it must be a whole number of at least 1, not {value}"
+    )]
+    CustomSetting {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// Its shape signature.
+        signature: String,
+        /// The setting.
+        setting: String,
+        /// Its value.
+        value: i64,
+    },
 }

@@ -75,6 +75,17 @@ pub struct SignatureError {
 }
 
 impl Signature {
+    /// Every name the signature uses, inputs' and settings' alike, once each.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        for dim in self.inputs.iter().flatten().chain(&self.output) {
+            dim.names(&mut names);
+        }
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// The number of inputs.
     pub fn arity(&self) -> usize {
         self.inputs.len()
@@ -88,6 +99,42 @@ impl Signature {
         type_name: &str,
         inputs: &[Input<'_>],
     ) -> Result<Signal, ShapeError> {
+        self.infer_with(this, type_name, inputs, &[])
+    }
+
+    /// [`infer`](Self::infer) for a signature that names settings (see
+    /// [`parse_with`](Self::parse_with)): `settings` gives their values.
+    pub fn infer_with(
+        &self,
+        this: &str,
+        type_name: &str,
+        inputs: &[Input<'_>],
+        settings: &[(String, i64)],
+    ) -> Result<Signal, ShapeError> {
+        let mut used = Vec::new();
+        for dim in self.inputs.iter().flatten().chain(&self.output) {
+            dim.names(&mut used);
+        }
+        let mut given: BTreeMap<&str, usize> = BTreeMap::new();
+        for (name, value) in settings {
+            if !used.contains(&name.as_str()) {
+                continue;
+            }
+            match usize::try_from(*value) {
+                Ok(size) if size >= 1 => {
+                    given.insert(name, size);
+                }
+                _ => {
+                    return Err(ShapeError::CustomSetting {
+                        component: this.to_string(),
+                        type_name: type_name.to_string(),
+                        signature: self.to_string(),
+                        setting: name.clone(),
+                        value: *value,
+                    });
+                }
+            }
+        }
         if inputs.len() != self.inputs.len() {
             return Err(ShapeError::CustomArity {
                 component: this.to_string(),
@@ -136,7 +183,13 @@ impl Signature {
                 }
             }
         }
-        let value = |name: &str| sizes[name].0;
+        let value = |name: &str| {
+            sizes
+                .get(name)
+                .map(|s| s.0)
+                .or_else(|| given.get(name).copied())
+                .expect("a validated signature names only input dimensions and settings")
+        };
         let values = |dim: &Dim| {
             let mut names = Vec::new();
             dim.names(&mut names);
@@ -212,10 +265,18 @@ impl Signature {
         Ok(Signal::new(output))
     }
 
+    /// Parses a signature whose arithmetic and output may also name `settings` (integer
+    /// settings of the component, whose values [`infer_with`](Self::infer_with) is given):
+    /// `[n] -> [units]`.
+    pub fn parse_with(text: &str, settings: &[&str]) -> Result<Self, SignatureError> {
+        Self::parse_syntax(text)?.validate(text, settings)
+    }
+
     /// Checks what parsing cannot: every name used in arithmetic or in the output is the name
-    /// of an input dimension, and no shape has a rank above [`MAX_RANK`].
-    fn validate(self, text: &str) -> Result<Self, SignatureError> {
-        let bound: Vec<&str> = self
+    /// of an input dimension or of a setting (but not both), and no shape has a rank above
+    /// [`MAX_RANK`].
+    fn validate(self, text: &str, settings: &[&str]) -> Result<Self, SignatureError> {
+        let inputs: Vec<&str> = self
             .inputs
             .iter()
             .flatten()
@@ -257,10 +318,24 @@ impl Signature {
             for dim in dims {
                 let mut names = Vec::new();
                 dim.names(&mut names);
-                if let Some(name) = names.iter().find(|n| !bound.contains(n)) {
+                if let Some(name) = names
+                    .iter()
+                    .find(|n| inputs.contains(n) && settings.contains(n))
+                {
                     return Err(SignatureError {
                         message: format!(
-                            "`{name}` is not a dimension of any input, so its size is unknown; name it in an input (`[{name}] -> [{name}]`) or write a number"
+                            "`{name}` is both a dimension of an input and a setting; rename one of them"
+                        ),
+                        at: at(name),
+                    });
+                }
+                if let Some(name) = names
+                    .iter()
+                    .find(|n| !inputs.contains(n) && !settings.contains(n))
+                {
+                    return Err(SignatureError {
+                        message: format!(
+                            "`{name}` is not a dimension of any input, so its size is unknown; name it in an input (`[{name}] -> [{name}]`), write a number, or make it an integer `#[setting]`"
                         ),
                         at: at(name),
                     });
@@ -367,6 +442,13 @@ impl FromStr for Signature {
     type Err = SignatureError;
 
     fn from_str(text: &str) -> Result<Self, SignatureError> {
+        Self::parse_with(text, &[])
+    }
+}
+
+impl Signature {
+    /// The grammar only, with no check of the names.
+    fn parse_syntax(text: &str) -> Result<Self, SignatureError> {
         let mut parser = Parser {
             tokens: tokenize(text)?,
             next: 0,
@@ -387,14 +469,16 @@ impl FromStr for Signature {
         if parser.peek().is_some() {
             return Err(parser.expected("the end of the signature after the output"));
         }
-        Signature { inputs, output }.validate(text)
+        Ok(Signature { inputs, output })
     }
 }
 
 impl TryFrom<String> for Signature {
     type Error = SignatureError;
+    /// Reads a signature saved with a model: it was checked when it was written, and may name
+    /// settings, so only its grammar is checked.
     fn try_from(text: String) -> Result<Self, SignatureError> {
-        text.parse()
+        Self::parse_syntax(&text)
     }
 }
 
@@ -678,6 +762,41 @@ mod tests {
                 .contains("whole numbers from 1")
         );
         assert!(err("[n] => [n]").message.starts_with("unexpected `=`"));
+    }
+
+    #[test]
+    fn settings_may_size_dimensions() {
+        let dense = Signature::parse_with("[n] -> [units]", &["units"]).unwrap();
+        let images = Signal::new([64]);
+        let input = [Input {
+            name: "a",
+            signal: &images,
+        }];
+        let units = |v: i64| vec![("units".to_string(), v)];
+        assert_eq!(
+            dense.infer_with("x", "T", &input, &units(10)),
+            Ok(Signal::new([10]))
+        );
+        assert_eq!(
+            dense
+                .infer_with("x", "T", &input, &units(0))
+                .unwrap_err()
+                .to_string(),
+            "`x` (T): `units` sizes the shape `[n] -> [units]`, so it must be a whole number of at least 1, not 0"
+        );
+        assert!(
+            "[n] -> [units]"
+                .parse::<Signature>()
+                .unwrap_err()
+                .message
+                .starts_with("`units` is not a dimension")
+        );
+        assert!(
+            Signature::parse_with("[units] -> [units * 2]", &["units"])
+                .unwrap_err()
+                .message
+                .starts_with("`units` is both a dimension of an input and a setting")
+        );
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Resolved {
     pub signature: String,
     /// Each `#[setting]` field and the kind of value it takes.
     pub settings: Vec<(String, ValueKind)>,
+    /// The integer settings that the signature names, with their defaults.
+    pub sizes: Vec<(String, i64)>,
 }
 
 /// One `instance: Type { .. } <- inputs,` entry.
@@ -219,10 +221,34 @@ fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
             }
             list.parse::<Token![,]>()?;
         }
+        body.parse::<Token![,]>()?;
+        let key: Ident = body.parse()?;
+        body.parse::<Token![:]>()?;
+        if key != "sizes" {
+            return Err(syn::Error::new(key.span(), "expected `sizes`"));
+        }
+        let list;
+        bracketed!(list in body);
+        let mut sizes = Vec::new();
+        while !list.is_empty() {
+            let name: Ident = list.parse()?;
+            list.parse::<Token![:]>()?;
+            let negative = list.peek(Token![-]);
+            if negative {
+                list.parse::<Token![-]>()?;
+            }
+            let value: i64 = list.parse::<syn::LitInt>()?.base10_parse()?;
+            sizes.push((name.to_string(), if negative { -value } else { value }));
+            if list.is_empty() {
+                break;
+            }
+            list.parse::<Token![,]>()?;
+        }
         resolved.push(Resolved {
             path: path.to_string().replace(' ', ""),
             signature: signature.value(),
             settings,
+            sizes,
         });
     }
     Ok(resolved)

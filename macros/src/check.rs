@@ -222,12 +222,24 @@ fn custom_settings(
         .collect();
     let type_name = entry.ty.to_string();
     check_custom_written(&type_name, &kinds, written)?;
+    // The settings that size the signature: as written, or their defaults.
+    let sizes: Vec<(String, i64)> = custom
+        .sizes
+        .iter()
+        .map(|(name, default)| {
+            let written = written.iter().find_map(|(key, value)| match value {
+                Written::Integer(n) if key == name => i64::try_from(*n).ok(),
+                _ => None,
+            });
+            (name.clone(), written.unwrap_or(*default))
+        })
+        .collect();
+    let names: Vec<&str> = sizes.iter().map(|(n, _)| n.as_str()).collect();
     Ok(Settings::Custom(CustomSettings {
         type_name,
-        signature: custom
-            .signature
-            .parse()
+        signature: percept_catalogue::Signature::parse_with(&custom.signature, &names)
             .expect("`#[component]` checked the signature"),
+        sizes,
         values: entry
             .settings
             .iter()
@@ -249,6 +261,7 @@ fn setting<'a>(entry: &'a crate::ast::Entry, key: &str) -> Option<&'a proc_macro
 fn shape_error(entry: &crate::ast::Entry, error: &ShapeError) -> Error {
     let key = match error {
         ShapeError::InvalidSetting { setting, .. } => Some(*setting),
+        ShapeError::CustomSetting { setting, .. } => Some(setting.as_str()),
         ShapeError::ReshapeCount { .. } => Some("shape"),
         ShapeError::WindowTooLarge {
             window: "kernel", ..

@@ -135,7 +135,6 @@ fn expand(
         Some(all) => all.combine(e),
         None => *errors = Some(e),
     };
-    let signature = signature(args).map_err(|e| report(e, &mut errors)).ok();
     let backend = backend_param(strukt)
         .map_err(|e| report(e, &mut errors))
         .ok();
@@ -150,6 +149,38 @@ fn expand(
             Ok(Role::Setting(default)) => settings.push((field, default)),
             Ok(Role::Phantom) => phantoms.push(&field.ident),
             Err(e) => report(e, &mut errors),
+        }
+    }
+    // Integer settings may size the signature's dimensions.
+    let integers: Vec<String> = settings
+        .iter()
+        .filter(|(field, _)| setting_kind(field) == ValueKind::Integer)
+        .map(|(field, _)| field.ident.as_ref().expect("named").to_string())
+        .collect();
+    let signature = signature(args, &integers)
+        .map_err(|e| report(e, &mut errors))
+        .ok();
+    // Those it names must have a default `model!` can read.
+    let mut sizes = Vec::new();
+    for (field, default) in &settings {
+        let ident = field.ident.as_ref().expect("named");
+        if !signature
+            .as_ref()
+            .is_some_and(|s| s.settings.contains(&ident.to_string()))
+        {
+            continue;
+        }
+        match default.as_ref().and_then(integer_literal) {
+            Some(value) => sizes.push((ident, value)),
+            None => report(
+                Error::new(
+                    ident.span(),
+                    format!(
+                        "`{ident}` sizes the shape signature, so `model!` needs its default written as a number: `#[setting(default = 10)]`"
+                    ),
+                ),
+                &mut errors,
+            ),
         }
     }
     if let Some(errors) = errors {
@@ -177,9 +208,14 @@ fn expand(
     let defaults = settings.iter().map(|(field, default)| {
         let ident = &field.ident;
         match default {
-            Some(value) => {
-                quote_spanned!(value.span()=> #ident: ::core::convert::Into::into(#value),)
-            }
+            // A string literal may stand for a `String`.
+            Some(
+                value @ syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(_),
+                    ..
+                }),
+            ) => quote_spanned!(value.span()=> #ident: ::core::convert::Into::into(#value),),
+            Some(value) => quote_spanned!(value.span()=> #ident: #value,),
             None => quote!(#ident: ::core::default::Default::default(),),
         }
     });
@@ -228,7 +264,14 @@ fn expand(
         quote_spanned!(at=> inputs[#i].user_tensor::<#rank>(this)?)
     });
     let out_rank = signature.output_rank + 1;
-    let init = quote_spanned!(name.span()=> Self::init(#(#dims,)* device));
+    // A component whose signature a setting sizes gets its settings in `init`, to size its
+    // parameters; the others get them assigned after `init`.
+    let (init_settings, init_settings_param) = if sizes.is_empty() {
+        (None, None)
+    } else {
+        (Some(quote!(settings,)), Some(quote!(_: &#settings_name,)))
+    };
+    let init = quote_spanned!(name.span()=> Self::init(#(#dims,)* #init_settings device));
     let call = quote_spanned!(name.span()=> self.call(#(#tensors,)* is_training));
     let output_type = quote_spanned!(at=> #burn::prelude::Tensor<#backend, #out_rank>);
     // Stand-ins that the user's own `init` and `call` take precedence over (inherent items
@@ -241,7 +284,7 @@ fn expand(
     let stand_ins = quote_spanned! {name.span()=>
         #[allow(dead_code, clippy::too_many_arguments)]
         trait __PerceptStandIn<#backend: #burn::prelude::Backend>: ::core::marker::Sized {
-            fn init(#(_: #init_args,)* _: &#backend::Device) -> Self
+            fn init(#(_: #init_args,)* #init_settings_param _: &#backend::Device) -> Self
             where
                 Self: #custom::MissingInit,
             {
@@ -258,8 +301,12 @@ fn expand(
     };
     let arity = signature.ranks.len();
 
+    let size_values = sizes.iter().map(|(ident, _)| {
+        let key = ident.to_string();
+        quote!((::std::string::String::from(#key), self.#ident as i64))
+    });
     let source = source_of(strukt);
-    let callback = callback(strukt, &signature_text, &settings);
+    let callback = callback(strukt, &signature_text, &settings, &sizes);
 
     Ok(quote! {
         #strukt
@@ -286,6 +333,10 @@ fn expand(
 
             fn values(&self) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
                 ::std::vec![#(#values),*]
+            }
+
+            fn sizes(&self) -> ::std::vec::Vec<(::std::string::String, i64)> {
+                ::std::vec![#(#size_values),*]
             }
         }
 
@@ -334,6 +385,28 @@ fn expand(
     })
 }
 
+/// The kind of value a setting field takes, from its type.
+fn setting_kind(field: &syn::Field) -> ValueKind {
+    let ty = &field.ty;
+    ValueKind::of_type(&quote!(#ty).to_string())
+}
+
+/// The value of an integer literal default (`10`, `-1`).
+fn integer_literal(expr: &syn::Expr) -> Option<i64> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => integer_literal(expr).map(|v| -v),
+        _ => None,
+    }
+}
+
 /// The struct's one generic parameter, the backend.
 fn backend_param(strukt: &ItemStruct) -> syn::Result<Ident> {
     let params: Vec<&GenericParam> = strukt.generics.params.iter().collect();
@@ -361,12 +434,14 @@ struct ParsedSignature {
     ranks: Vec<usize>,
     /// The output's per-element rank.
     output_rank: usize,
+    /// The settings it names.
+    settings: Vec<String>,
     /// The argument's tokens, for errors in the code that uses the ranks.
     span: Span,
 }
 
 /// Parses `shape = [..] -> [..]`, pointing errors at the token at fault.
-fn signature(args: TokenStream) -> syn::Result<ParsedSignature> {
+fn signature(args: TokenStream, integers: &[String]) -> syn::Result<ParsedSignature> {
     let usage = "`#[component]` needs the component's shape signature, as in `#[component(shape = [n] -> [n])]`";
     let parser = |input: syn::parse::ParseStream<'_>| {
         let key: Ident = input.parse().map_err(|e| Error::new(e.span(), usage))?;
@@ -399,17 +474,23 @@ fn signature(args: TokenStream) -> syn::Result<ParsedSignature> {
         .and_then(|t| span.join(t.span()))
         .unwrap_or(span);
     let (text, spans) = flatten(tokens);
-    let parsed: Signature = text
-        .parse()
-        .map_err(|e: percept_catalogue::SignatureError| {
+    let integers: Vec<&str> = integers.iter().map(String::as_str).collect();
+    let parsed = Signature::parse_with(&text, &integers).map_err(
+        |e: percept_catalogue::SignatureError| {
             let at = spans
                 .iter()
                 .rev()
                 .find(|(start, _)| *start <= e.at)
                 .map_or(span, |(_, s)| *s);
             Error::new(at, format!("in the shape signature: {}", e.message))
-        })?;
+        },
+    )?;
     Ok(ParsedSignature {
+        settings: integers
+            .iter()
+            .filter(|i| parsed.names().contains(i))
+            .map(|i| i.to_string())
+            .collect(),
         text: parsed.to_string(),
         ranks: parsed.inputs.iter().map(Vec::len).collect(),
         output_rank: parsed.output.len(),
@@ -494,6 +575,7 @@ fn callback(
     strukt: &ItemStruct,
     signature: &str,
     settings: &[(&syn::Field, Option<syn::Expr>)],
+    sizes: &[(&Ident, i64)],
 ) -> TokenStream {
     let name = &strukt.ident;
     let vis = &strukt.vis;
@@ -512,11 +594,10 @@ fn callback(
     );
     let settings = settings.iter().map(|(field, _)| {
         let ident = field.ident.as_ref().expect("named");
-        let ty = &field.ty;
-        let kind = ValueKind::of_type(&quote!(#ty).to_string()).name();
-        let kind = Ident::new(kind, Span::call_site());
+        let kind = Ident::new(setting_kind(field).name(), Span::call_site());
         quote!(#ident: #kind)
     });
+    let sizes = sizes.iter().map(|(ident, value)| quote!(#ident: #value));
     let doc = format!(
         " Answers `model!` with the shape signature and settings of [`{name}`]; not for direct use."
     );
@@ -527,7 +608,7 @@ fn callback(
         macro_rules! #hidden {
             (@percept_component ($($path:tt)*) [$($done:tt)*] $($model:tt)*) => {
                 ::percept::model! {
-                    @resolved [$($done)* ($($path)*) { shape: #signature, settings: [#(#settings),*] }]
+                    @resolved [$($done)* ($($path)*) { shape: #signature, settings: [#(#settings),*], sizes: [#(#sizes),*] }]
                     $($model)*
                 }
             };

@@ -44,4 +44,40 @@ pub mod layers {
             (joined * self.weight.val().unsqueeze() + self.bias.val().unsqueeze()) * self.scale
         }
     }
+
+    /// A fully connected layer whose width is a setting: `x W + b` with `units` outputs.
+    #[component(shape = [n] -> [units])]
+    pub struct Linear<B: Backend> {
+        /// `[inputs, units]`, uniform in ±1/√inputs.
+        #[weight]
+        weight: Param<Tensor<B, 2>>,
+        /// `[units]`, zeros.
+        #[bias]
+        bias: Param<Tensor<B, 1>>,
+        /// The number of outputs.
+        #[setting(default = 10)]
+        units: usize,
+    }
+
+    impl<B: Backend> Linear<B> {
+        /// The signature names `units`, so `init` gets the settings to size the weight.
+        pub fn init(input: [usize; 1], settings: &LinearSettings, device: &B::Device) -> Self {
+            let bound = 1.0 / (input[0] as f64).sqrt();
+            let uniform = percept::burn::tensor::Distribution::Uniform(-bound, bound);
+            Self {
+                weight: Param::from_tensor(Tensor::random(
+                    [input[0], settings.units],
+                    uniform,
+                    device,
+                )),
+                bias: Param::from_tensor(Tensor::zeros([settings.units], device)),
+                units: settings.units,
+            }
+        }
+
+        /// `x W + b`.
+        pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+            x.matmul(self.weight.val()) + self.bias.val().unsqueeze()
+        }
+    }
 }

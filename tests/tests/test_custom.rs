@@ -4,7 +4,7 @@
 mod common;
 
 use percept::prelude::*;
-use percept_tests::layers::{Join, JoinSettings};
+use percept_tests::layers::{Join, JoinSettings, Linear, LinearSettings};
 
 // The model comes before the component it uses: `model!` finds it wherever it is in scope.
 model! {
@@ -205,5 +205,73 @@ fn the_builder_takes_custom_components_for_one_backend() {
     assert_eq!(
         err.to_string(),
         "`join` (Join) takes 2 inputs (`[a], [b] -> [a + b]`), but 1 is given; wire `join` as `<- (a, b)` with one input per list before `->`"
+    );
+}
+
+model! {
+    /// A custom component sized by a setting, as the prediction.
+    pub Linear2 {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        hidden: Linear { units: 32 }                     <- images,
+        out:    Linear                                   <- hidden,
+        train:  Classification { epochs: 8, batch_size: 32,
+                                 optimizer: Adam { learning_rate: 0.01 } } <- (out, labels),
+    }
+}
+
+#[test]
+fn a_setting_sizes_the_output_and_the_parameters() {
+    let model = Linear2::<TrainingBackend>::new(&Default::default());
+    model.set_progress(Progress::Hidden);
+    let shapes: Vec<String> = model
+        .model()
+        .plan()
+        .entries
+        .iter()
+        .map(|e| e.output.shape.to_string())
+        .collect();
+    assert_eq!(shapes, ["[64]", "[]", "[32]", "[10]", "[]"]);
+    assert_eq!(
+        model.hidden.weights()["weight"].shape.to_vec(),
+        vec![64, 32]
+    );
+    assert_eq!(model.out.weights()["weight"].shape.to_vec(), vec![32, 10]);
+    assert!(
+        model
+            .out
+            .code()
+            .starts_with("// `out`: Linear { units: 10 }, shape [n] -> [units]")
+    );
+    let mut model = model;
+    let report = model.run().unwrap();
+    let last = report.last().unwrap();
+    assert!(last.accuracy_validation > 0.9, "{last:?}");
+
+    // The builder gets the size from the settings struct, and checks it.
+    let builder = |units| {
+        ModelBuilder::new("B")
+            .add("images", DataSettings::digits(Digits::Images), &[])
+            .add("labels", DataSettings::digits(Digits::Labels), &[])
+            .add_custom::<DefaultBackend, _>("out", LinearSettings { units }, &["images"])
+            .add(
+                "train",
+                ClassificationSettings::default(),
+                &["out", "labels"],
+            )
+    };
+    assert!(
+        builder(10)
+            .build::<DefaultBackend>(&Default::default())
+            .is_ok()
+    );
+    assert_eq!(
+        builder(0).check().unwrap_err().to_string(),
+        "`out` (Linear): `units` sizes the shape `[n] -> [units]`, so it must be a whole number of at least 1, not 0"
+    );
+    assert!(
+        builder(8).check().unwrap_err().to_string().starts_with(
+            "`train` (Classification) gets predictions `out` of width 8 but labels `labels` with 10 classes"
+        )
     );
 }

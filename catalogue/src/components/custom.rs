@@ -15,4 +15,7 @@ pub struct CustomSettings {
     pub signature: Signature,
     /// Each `#[setting]` field and its value, as Rust prints it (`("scale", "2.0")`).
     pub values: Vec<(String, String)>,
+    /// The integer settings that the signature names, with their values (`("units", 10)`).
+    #[serde(default)]
+    pub sizes: Vec<(String, i64)>,
 }

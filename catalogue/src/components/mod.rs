@@ -147,7 +147,9 @@ macro_rules! settings_enum {
             pub fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
                 match self {
                     $(Settings::$variant(s) => s.infer(this, inputs),)*
-                    Settings::Custom(c) => c.signature.infer(this, &c.type_name, inputs),
+                    Settings::Custom(c) => {
+                        c.signature.infer_with(this, &c.type_name, inputs, &c.sizes)
+                    }
                 }
             }
 

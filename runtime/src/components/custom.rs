@@ -115,14 +115,19 @@ pub trait CustomKind: Clone + Debug + Default + Send + Sync + 'static {
     /// Each setting and its value, as `Debug` prints it.
     fn values(&self) -> Vec<(String, String)>;
 
+    /// The integer settings that the signature names, and their values.
+    fn sizes(&self) -> Vec<(String, i64)>;
+
     /// What the catalogue needs to know: type, signature and setting values.
     fn catalogue_settings(&self) -> CustomSettings {
+        let sizes = self.sizes();
+        let names: Vec<&str> = sizes.iter().map(|(n, _)| n.as_str()).collect();
         CustomSettings {
             type_name: Self::TYPE.to_string(),
-            signature: Self::SIGNATURE
-                .parse::<Signature>()
+            signature: Signature::parse_with(Self::SIGNATURE, &names)
                 .expect("`#[component]` checked the signature"),
             values: self.values(),
+            sizes,
         }
     }
 }
@@ -133,8 +138,9 @@ pub trait CustomComponent<B: Backend>: Sized {
     /// Its settings type (`GainSettings`).
     type Kind: CustomKind;
 
-    /// Calls the user's `init` with these per-element input shapes (which fit the
-    /// signature), then sets the `#[setting]` fields from `settings`.
+    /// Calls the user's `init` with these per-element input shapes (which fit the signature),
+    /// and `settings` when the signature names one, then sets the `#[setting]` fields from
+    /// `settings`.
     fn build(settings: &Self::Kind, inputs: &[Shape], device: &B::Device) -> Self;
 
     /// The parameters: the `#[weight]` fields, then the `#[bias]` fields, each in field order.
