@@ -359,4 +359,19 @@ pub enum ShapeError {
         /// Its value.
         value: i64,
     },
+
+    /// A custom component's signature names a setting whose value is not given.
+    #[error(
+        "`{component}` ({type_name}): the shape `{signature}` names `{setting}`, but no value is given for it; add the component with `ModelBuilder::add_custom` and its settings struct"
+    )]
+    CustomMissingSetting {
+        /// The instance name.
+        component: String,
+        /// The custom component's type.
+        type_name: String,
+        /// Its shape signature.
+        signature: String,
+        /// The setting without a value.
+        setting: String,
+    },
 }

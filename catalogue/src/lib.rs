@@ -36,4 +36,4 @@ pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
 pub use signature::{Dim, Op, Signature, SignatureError};
 pub use wiring::{Wiring, WiringError, wire};
-pub use written::{SettingError, ValueKind, Written, check_custom_written, closest};
+pub use written::{SettingError, ValueKind, Written, as_integer, check_custom_written, closest};

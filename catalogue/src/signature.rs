@@ -135,6 +135,26 @@ impl Signature {
                 }
             }
         }
+        let input_names: Vec<&str> = self
+            .inputs
+            .iter()
+            .flatten()
+            .filter_map(|d| match d {
+                Dim::Name(n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let Some(name) = used
+            .iter()
+            .find(|n| !input_names.contains(n) && !given.contains_key(*n))
+        {
+            return Err(ShapeError::CustomMissingSetting {
+                component: this.to_string(),
+                type_name: type_name.to_string(),
+                signature: self.to_string(),
+                setting: name.to_string(),
+            });
+        }
         if inputs.len() != self.inputs.len() {
             return Err(ShapeError::CustomArity {
                 component: this.to_string(),

@@ -165,8 +165,8 @@ fn check_keys<'a>(
 /// The kind of value a custom component's setting takes, from its field's Rust type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    /// An integer type (`usize`, `u32`, `i64`, ...).
-    Integer,
+    /// An integer type, by name (`"usize"`, `"i32"`): an integer in its range.
+    Integer(&'static str),
     /// A float type (`f32`, `f64`): any number.
     Number,
     /// `bool`.
@@ -177,24 +177,46 @@ pub enum ValueKind {
     Any,
 }
 
+/// The integer types a setting may have, with their ranges (`usize` and `isize` as on 64-bit
+/// targets).
+const INTEGERS: &[(&str, i128, i128)] = &[
+    ("u8", 0, u8::MAX as i128),
+    ("u16", 0, u16::MAX as i128),
+    ("u32", 0, u32::MAX as i128),
+    ("u64", 0, u64::MAX as i128),
+    ("usize", 0, u64::MAX as i128),
+    ("i8", i8::MIN as i128, i8::MAX as i128),
+    ("i16", i16::MIN as i128, i16::MAX as i128),
+    ("i32", i32::MIN as i128, i32::MAX as i128),
+    ("i64", i64::MIN as i128, i64::MAX as i128),
+    ("isize", i64::MIN as i128, i64::MAX as i128),
+];
+
 impl ValueKind {
-    /// The kind for a field of the Rust type written as `rust_type` (`"f32"`).
+    /// The kind for a field of the Rust type written as `rust_type` (`"f32"`,
+    /// `"std::string::String"`).
     pub fn of_type(rust_type: &str) -> Self {
-        match rust_type.replace(' ', "").as_str() {
+        let text = rust_type.replace(' ', "");
+        // A path without generics is known by its last segment (`core::primitive::usize`).
+        let name = match text.rsplit_once("::") {
+            Some((_, last)) if !text.contains('<') => last,
+            _ => text.as_str(),
+        };
+        match name {
             "f32" | "f64" => ValueKind::Number,
             "bool" => ValueKind::Bool,
-            "String" | "&str" | "&'staticstr" | "std::string::String" => ValueKind::Text,
-            "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-                ValueKind::Integer
-            }
-            _ => ValueKind::Any,
+            "String" | "&str" | "&'staticstr" => ValueKind::Text,
+            _ => INTEGERS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map_or(ValueKind::Any, |(n, _, _)| ValueKind::Integer(n)),
         }
     }
 
-    /// The name used in `model!`'s protocol with `#[component]` (`"number"`).
+    /// The name used in `model!`'s protocol with `#[component]` (`"number"`, `"u8"`).
     pub fn name(self) -> &'static str {
         match self {
-            ValueKind::Integer => "integer",
+            ValueKind::Integer(name) => name,
             ValueKind::Number => "number",
             ValueKind::Bool => "bool",
             ValueKind::Text => "text",
@@ -204,25 +226,49 @@ impl ValueKind {
 
     /// The kind named `name` by [`name`](Self::name).
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            ValueKind::Integer,
-            ValueKind::Number,
-            ValueKind::Bool,
-            ValueKind::Text,
-            ValueKind::Any,
-        ]
-        .into_iter()
-        .find(|k| k.name() == name)
+        match name {
+            "number" => Some(ValueKind::Number),
+            "bool" => Some(ValueKind::Bool),
+            "text" => Some(ValueKind::Text),
+            "any" => Some(ValueKind::Any),
+            _ => INTEGERS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(n, _, _)| ValueKind::Integer(n)),
+        }
     }
 
     fn check(self, key: &str, value: &Written) -> Result<(), String> {
         match self {
-            ValueKind::Integer => integer(key, value).map(drop),
+            ValueKind::Integer(name) => {
+                let (_, min, max) = INTEGERS
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                    .expect("integer kinds come from the table");
+                match as_integer(value) {
+                    Some(n) if (*min..=*max).contains(&n) => Ok(()),
+                    Some(n) => Err(format!(
+                        "`{key}` is a `{name}`, from {min} to {max}; {n} is out of its range"
+                    )),
+                    None => Err(format!(
+                        "`{key}` takes an integer (`{name}`), found {value}"
+                    )),
+                }
+            }
             ValueKind::Number => float(key, value).map(drop),
             ValueKind::Bool => boolean(key, value).map(drop),
             ValueKind::Text => text(key, value).map(drop),
             ValueKind::Any => Ok(()),
         }
+    }
+}
+
+/// The integer a value is, if it is one: `3`, or `-3` (which `model!` reads as a number).
+pub fn as_integer(value: &Written) -> Option<i128> {
+    match value {
+        Written::Integer(n) => Some(i128::from(*n)),
+        Written::Float(x) if x.fract() == 0.0 && x.abs() < 1e18 => Some(*x as i128),
+        _ => None,
     }
 }
 
@@ -528,7 +574,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     #[test]
     fn custom_settings_are_checked_by_name_and_kind() {
-        let settings = [("scale", ValueKind::Number), ("repeat", ValueKind::Integer)];
+        let settings = [
+            ("scale", ValueKind::Number),
+            ("repeat", ValueKind::Integer("u32")),
+        ];
         assert_eq!(
             check_custom_written(
                 "Gain",
@@ -555,7 +604,7 @@ mod tests {
             messages,
             [
                 "`Gain` has no setting `scael`; did you mean `scale`?",
-                "`repeat` takes an integer, found a boolean",
+                "`repeat` takes an integer (`u32`), found a boolean",
                 "`repeat` is given twice; keep one",
             ]
         );
@@ -566,7 +615,32 @@ mod tests {
         );
         assert_eq!(ValueKind::of_type("f32"), ValueKind::Number);
         assert_eq!(ValueKind::of_type("Vec<usize>"), ValueKind::Any);
-        assert_eq!(ValueKind::from_name("integer"), Some(ValueKind::Integer));
+        assert_eq!(ValueKind::of_type("::std::string::String"), ValueKind::Text);
+        assert_eq!(
+            ValueKind::of_type("core::primitive::usize"),
+            ValueKind::Integer("usize")
+        );
+        assert_eq!(ValueKind::from_name("u8"), Some(ValueKind::Integer("u8")));
+        let small = [
+            ("small", ValueKind::Integer("u8")),
+            ("offset", ValueKind::Integer("i32")),
+        ];
+        let messages: Vec<String> = check_custom_written(
+            "T",
+            &small,
+            &[
+                ("small".into(), Written::Integer(300)),
+                ("offset".into(), Written::Float(-3.0)),
+            ],
+        )
+        .unwrap_err()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+        assert_eq!(
+            messages,
+            ["`small` is a `u8`, from 0 to 255; 300 is out of its range"]
+        );
     }
 
     use super::*;

@@ -30,10 +30,12 @@ pub struct ModelInput {
 }
 
 /// What `#[component]`'s callback told `model!` about a custom type:
-/// `(path) { shape: "[n] -> [n]", settings: [scale: number] }`.
+/// `(path) { name: "Gain", shape: "[n] -> [n]", settings: [scale: number], sizes: [] }`.
 pub struct Resolved {
     /// The type's path as written in the entry, without spaces (`layers::Gain`).
     pub path: String,
+    /// The type's own name, whatever name it was imported under.
+    pub type_name: String,
     /// The shape signature.
     pub signature: String,
     /// Each `#[setting]` field and the kind of value it takes.
@@ -185,7 +187,7 @@ pub fn split_resolved(
     }
 }
 
-/// `(path) { shape: "...", settings: [key: kind, ...] } ...`
+/// `(path) { name: "...", shape: "...", settings: [key: kind, ...], sizes: [key: value, ...] } ...`
 fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
     let mut resolved = Vec::new();
     while !input.is_empty() {
@@ -194,6 +196,13 @@ fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
         let path: TokenStream = path.parse()?;
         let body;
         braced!(body in input);
+        let key: Ident = body.parse()?;
+        body.parse::<Token![:]>()?;
+        if key != "name" {
+            return Err(syn::Error::new(key.span(), "expected `name`"));
+        }
+        let type_name: syn::LitStr = body.parse()?;
+        body.parse::<Token![,]>()?;
         let key: Ident = body.parse()?;
         body.parse::<Token![:]>()?;
         let signature: syn::LitStr = body.parse()?;
@@ -246,6 +255,7 @@ fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
         }
         resolved.push(Resolved {
             path: path.to_string().replace(' ', ""),
+            type_name: type_name.value(),
             signature: signature.value(),
             settings,
             sizes,

@@ -220,17 +220,18 @@ fn custom_settings(
         .iter()
         .map(|(name, kind)| (name.as_str(), *kind))
         .collect();
-    let type_name = entry.ty.to_string();
+    let type_name = custom.type_name.clone();
     check_custom_written(&type_name, &kinds, written)?;
     // The settings that size the signature: as written, or their defaults.
     let sizes: Vec<(String, i64)> = custom
         .sizes
         .iter()
         .map(|(name, default)| {
-            let written = written.iter().find_map(|(key, value)| match value {
-                Written::Integer(n) if key == name => i64::try_from(*n).ok(),
-                _ => None,
-            });
+            let written = written
+                .iter()
+                .find(|(key, _)| key == name)
+                .and_then(|(_, value)| percept_catalogue::as_integer(value))
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
             (name.clone(), written.unwrap_or(*default))
         })
         .collect();

@@ -154,7 +154,7 @@ fn expand(
     // Integer settings may size the signature's dimensions.
     let integers: Vec<String> = settings
         .iter()
-        .filter(|(field, _)| setting_kind(field) == ValueKind::Integer)
+        .filter(|(field, _)| matches!(setting_kind(field), ValueKind::Integer(_)))
         .map(|(field, _)| field.ident.as_ref().expect("named").to_string())
         .collect();
     let signature = signature(args, &integers)
@@ -200,10 +200,19 @@ fn expand(
 
     // The settings struct.
     let setting_fields = settings.iter().map(|(field, _)| {
-        let docs = field.attrs.iter().filter(|a| a.path().is_ident("doc"));
-        let ident = &field.ident;
+        let docs: Vec<&Attribute> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        let ident = field.ident.as_ref().expect("named");
         let ty = &field.ty;
-        quote!(#(#docs)* pub #ident: #ty,)
+        // The field becomes public here: it needs docs in crates that ask for them.
+        let fallback = docs
+            .is_empty()
+            .then(|| format!(" The `{ident}` setting of [`{type_text}`]."));
+        let fallback = fallback.map(|doc| quote!(#[doc = #doc]));
+        quote!(#(#docs)* #fallback pub #ident: #ty,)
     });
     let defaults = settings.iter().map(|(field, default)| {
         let ident = &field.ident;
@@ -579,6 +588,7 @@ fn callback(
 ) -> TokenStream {
     let name = &strukt.ident;
     let vis = &strukt.vis;
+    let type_text = name.to_string();
     // `#[macro_export]` puts the macro at the crate root, so its name must be unique there: it
     // carries where the struct is written.
     let at = proc_macro::Span::call_site();
@@ -608,7 +618,7 @@ fn callback(
         macro_rules! #hidden {
             (@percept_component ($($path:tt)*) [$($done:tt)*] $($model:tt)*) => {
                 ::percept::model! {
-                    @resolved [$($done)* ($($path)*) { shape: #signature, settings: [#(#settings),*], sizes: [#(#sizes),*] }]
+                    @resolved [$($done)* ($($path)*) { name: #type_text, shape: #signature, settings: [#(#settings),*], sizes: [#(#sizes),*] }]
                     $($model)*
                 }
             };

@@ -4,7 +4,7 @@
 
 use percept_catalogue::{Settings, ValueKind, Written};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote};
+use quote::{format_ident, quote};
 use syn::Ident;
 
 use crate::ast::Entry;
@@ -29,7 +29,10 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let ty = entry.ty.to_string();
+            // A custom type imported under another name keeps its own name.
+            let ty = checked.settings[i]
+                .as_ref()
+                .map_or_else(|| entry.ty.to_string(), |s| s.type_name().to_string());
             let n = counts.entry(ty.clone()).or_default();
             *n += 1;
             let category = checked.settings[i]
@@ -263,10 +266,13 @@ fn add_custom(entry: &Entry, custom: &crate::ast::Resolved) -> TokenStream {
         let value = match (kind, &s.value) {
             (ValueKind::Number, Written::Float(x)) => signed(*x),
             (ValueKind::Number, Written::Integer(n)) => signed(*n as f64),
-            (ValueKind::Integer, Written::Integer(n)) => {
-                proc_macro2::Literal::u64_unsuffixed(*n).into_token_stream()
-            }
             (ValueKind::Text, Written::Text(t)) => quote!(::core::convert::Into::into(#t)),
+            // As written, so that rustc's checks point at the user's tokens; `Into` makes
+            // `[1, 2]` a `Vec`.
+            (ValueKind::Any, _) => {
+                let tokens = &s.tokens;
+                quote!(::core::convert::Into::into(#tokens))
+            }
             _ => s.tokens.clone(),
         };
         quote!(settings.#key = #value;)

@@ -106,6 +106,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A custom component's settings given to `ModelBuilder::add`, without its code.
+    #[error(
+        "`{component}` has the settings of a custom component, but no code: add it with `ModelBuilder::add_custom` and the settings struct `#[component]` generates"
+    )]
+    CustomWithoutCode {
+        /// The instance name.
+        component: String,
+    },
+
     /// A custom component added for one backend, built for another.
     #[error(
         "the custom component `{component}` was added for the backend `{added_for}`, but the model is built for `{built_for}`; add it with `add_custom::<B, _>` for the backend you build with"

@@ -1,6 +1,9 @@
 //! Integration tests of percept live in `tests/`. The library holds what they share across
 //! crates: custom components defined here are used by models in the test crates, as a user's
 //! crate would use components from a library.
+// Generated items must not make a documented crate warn: `Linear`'s `units` has no docs of its
+// own, and its public twin in `LinearSettings` gets generated ones.
+#![deny(missing_docs)]
 
 pub mod layers {
     //! Custom components for the tests.
@@ -54,7 +57,6 @@ pub mod layers {
         /// `[units]`, zeros.
         #[bias]
         bias: Param<Tensor<B, 1>>,
-        /// The number of outputs.
         #[setting(default = 10)]
         units: usize,
     }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use percept::catalogue::Settings;
 use percept::prelude::*;
 use percept_tests::layers::{Join, JoinSettings, Linear, LinearSettings};
 
@@ -190,6 +191,36 @@ fn the_builder_takes_custom_components_for_one_backend() {
         "{err}"
     );
 
+    // The catalogue's record of a custom component is not enough to build one.
+    let record = Settings::Custom(percept::catalogue::CustomSettings {
+        type_name: "Join".into(),
+        signature: "[a], [b] -> [a + b]".parse().unwrap(),
+        values: vec![],
+        sizes: vec![],
+    });
+    let err = ModelBuilder::new("Built")
+        .add("images", DataSettings::digits(Digits::Images), &[])
+        .add("labels", DataSettings::digits(Digits::Labels), &[])
+        .add(
+            "hidden",
+            DenseSettings::new(8, Activation::Relu),
+            &["images"],
+        )
+        .add("join", record, &["images", "hidden"])
+        .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
+        .add(
+            "train",
+            ClassificationSettings::default(),
+            &["fc", "labels"],
+        )
+        .build::<B>(&Default::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("`join` has the settings of a custom component, but no code"),
+        "{err}"
+    );
+
     let err = ModelBuilder::new("Built")
         .add("images", DataSettings::digits(Digits::Images), &[])
         .add("labels", DataSettings::digits(Digits::Labels), &[])
@@ -273,5 +304,88 @@ fn a_setting_sizes_the_output_and_the_parameters() {
         builder(8).check().unwrap_err().to_string().starts_with(
             "`train` (Classification) gets predictions `out` of width 8 but labels `labels` with 10 classes"
         )
+    );
+}
+
+/// Which way `Knobs` leans.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Lean {
+    /// To the left.
+    #[default]
+    Left,
+    /// To the right.
+    Right,
+}
+
+/// Passes its input on; its settings are of every kind `model!` can write.
+#[component(shape = [n] -> [n])]
+pub struct Knobs<B: Backend> {
+    #[setting]
+    flag: bool,
+    #[setting(default = "mean")]
+    mode: String,
+    #[setting]
+    picks: Vec<usize>,
+    #[setting(default = -2)]
+    offset: i32,
+    #[setting]
+    lean: Lean,
+    backend: std::marker::PhantomData<B>,
+}
+
+impl<B: Backend> Knobs<B> {
+    /// Settings arrive after `init`.
+    pub fn init(_input: [usize; 1], _device: &B::Device) -> Self {
+        Self {
+            flag: false,
+            mode: String::new(),
+            picks: Vec::new(),
+            offset: 0,
+            lean: Lean::Left,
+            backend: std::marker::PhantomData,
+        }
+    }
+
+    /// The input, unchanged; fails if the settings did not arrive.
+    pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+        assert!(self.flag && self.mode == "max" && self.picks == [1, 2]);
+        assert!(self.offset == -3 && self.lean == Lean::Right);
+        x
+    }
+}
+
+mod renamed {
+    pub use percept_tests::layers::Join as Combine;
+}
+
+model! {
+    /// Settings of every kind, and a component imported under another name.
+    pub Knobbed {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        knobs:  Knobs { flag: true, mode: "max", picks: [1, 2], offset: -3, lean: Lean::Right } <- images,
+        both:   renamed::Combine                           <- (knobs, images),
+        fc:     Dense { units: 10, activation: Softmax }   <- both,
+        train:  Classification                             <- (fc, labels),
+    }
+}
+
+#[test]
+fn settings_of_every_kind_reach_the_component() {
+    let model = Knobbed::<DefaultBackend>::new(&Default::default());
+    model.preview().unwrap();
+    let code = model.knobs.code();
+    assert!(
+        code.starts_with(
+            "// `knobs`: Knobs { flag: true, mode: \"max\", picks: [1, 2], offset: -3, lean: Right }"
+        ),
+        "{code}"
+    );
+    // A component imported under another name keeps its own.
+    assert_eq!(model.both.class_name(), "CustomJoin_Join_1");
+    let _: Option<knobbed::CustomJoin_Join_1<DefaultBackend>> = None;
+    assert_eq!(
+        <knobbed::CustomJoin_Join_1<DefaultBackend> as Component<DefaultBackend>>::TYPE,
+        "Join"
     );
 }

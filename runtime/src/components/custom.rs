@@ -203,7 +203,7 @@ impl<B: Backend, K: CustomKind> CustomCode<B> for K {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `init` function, which a `#[component]` needs",
     label = "`init` is not found in an `impl` of this struct",
-    note = "add `pub fn init(input: [usize; R], device: &B::Device) -> Self` to an `impl<B: Backend>` block, with one `[usize; R]` argument per input of the shape signature (R is that input's rank)"
+    note = "add `pub fn init(input: [usize; R], device: &B::Device) -> Self` to an `impl<B: Backend>` block, with one `[usize; R]` argument per input of the shape signature (R is that input's rank), and the settings struct `#[component]` generates (`&GainSettings` for `Gain`) before `device` when the signature names a setting"
 )]
 pub trait MissingInit {}
 

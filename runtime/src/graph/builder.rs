@@ -145,6 +145,11 @@ impl ModelBuilder {
                 .map(|&i| plan.entries[i].output.clone())
                 .collect();
             let Some(custom) = custom else {
+                if let Settings::Custom(_) = entry.settings {
+                    return Err(Error::CustomWithoutCode {
+                        component: entry.instance.clone(),
+                    });
+                }
                 nodes.push(Node::new(
                     &entry.instance,
                     *n,
