@@ -86,6 +86,18 @@ impl Signature {
         names
     }
 
+    /// The names that inputs' dimensions give, where they stand alone (`n` in `[n, 3]`).
+    fn input_names(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .flatten()
+            .filter_map(|d| match d {
+                Dim::Name(n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The number of inputs.
     pub fn arity(&self) -> usize {
         self.inputs.len()
@@ -111,10 +123,7 @@ impl Signature {
         inputs: &[Input<'_>],
         settings: &[(String, i64)],
     ) -> Result<Signal, ShapeError> {
-        let mut used = Vec::new();
-        for dim in self.inputs.iter().flatten().chain(&self.output) {
-            dim.names(&mut used);
-        }
+        let used = self.names();
         let mut given: BTreeMap<&str, usize> = BTreeMap::new();
         for (name, value) in settings {
             if !used.contains(&name.as_str()) {
@@ -135,15 +144,7 @@ impl Signature {
                 }
             }
         }
-        let input_names: Vec<&str> = self
-            .inputs
-            .iter()
-            .flatten()
-            .filter_map(|d| match d {
-                Dim::Name(n) => Some(n.as_str()),
-                _ => None,
-            })
-            .collect();
+        let input_names = self.input_names();
         if let Some(name) = used
             .iter()
             .find(|n| !input_names.contains(n) && !given.contains_key(*n))
@@ -296,15 +297,7 @@ impl Signature {
     /// of an input dimension or of a setting (but not both), and no shape has a rank above
     /// [`MAX_RANK`].
     fn validate(self, text: &str, settings: &[&str]) -> Result<Self, SignatureError> {
-        let inputs: Vec<&str> = self
-            .inputs
-            .iter()
-            .flatten()
-            .filter_map(|d| match d {
-                Dim::Name(n) => Some(n.as_str()),
-                _ => None,
-            })
-            .collect();
+        let inputs = self.input_names();
         // Where a name or a list starts, for errors: the tokens know their offsets.
         let tokens = tokenize(text).unwrap_or_default();
         let at = |name: &str| {

@@ -196,7 +196,7 @@ fn expand(
     let vis = &strukt.vis;
     let settings_name = format_ident!("{name}Settings");
     let type_text = name.to_string();
-    let signature_text = signature.text.to_string();
+    let signature_text = signature.text.clone();
 
     // The settings struct.
     let setting_fields = settings.iter().map(|(field, _)| {
