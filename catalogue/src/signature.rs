@@ -98,11 +98,6 @@ impl Signature {
             .collect()
     }
 
-    /// The number of inputs.
-    pub fn arity(&self) -> usize {
-        self.inputs.len()
-    }
-
     /// The output for these inputs, or why they do not fit. `this` is the instance name and
     /// `type_name` the component's type, for the messages.
     pub fn infer(

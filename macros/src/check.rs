@@ -26,13 +26,15 @@ pub fn first_unresolved(model: &ModelInput) -> Option<&Entry> {
 }
 
 /// What `#[component]` said about this entry's type, if it is a custom component.
-pub fn resolved<'a>(model: &'a ModelInput, entry: &Entry) -> Option<&'a Resolved> {
+fn resolved<'a>(model: &'a ModelInput, entry: &Entry) -> Option<&'a Resolved> {
     let path = entry.path_text();
     model.resolved.iter().find(|r| r.path == path)
 }
 
 /// What the checks found out about a model.
-pub struct Checked {
+pub struct Checked<'a> {
+    /// For each entry of a custom type, what `#[component]` said about it.
+    pub customs: Vec<Option<&'a Resolved>>,
     /// Each entry's settings, where they are valid.
     pub settings: Vec<Option<Settings>>,
     /// Each Data entry's shape read from its file at expansion time, to pass on to the runtime
@@ -45,17 +47,19 @@ pub struct Checked {
 }
 
 /// Runs every check; relative data files are found under `manifest_dir`.
-pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
+pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
     let n = model.entries.len();
+    let customs: Vec<Option<&Resolved>> =
+        model.entries.iter().map(|e| resolved(model, e)).collect();
     let mut errors = Vec::new();
     let mut settings = Vec::with_capacity(n);
-    for entry in &model.entries {
+    for (entry, custom) in model.entries.iter().zip(&customs) {
         let written: Vec<(String, Written)> = entry
             .settings
             .iter()
             .map(|s| (s.key.to_string(), s.value.clone()))
             .collect();
-        let checked = match resolved(model, entry) {
+        let checked = match custom {
             Some(custom) => custom_settings(entry, custom, &written),
             None => Settings::from_written(&entry.ty.to_string(), &written),
         };
@@ -64,8 +68,8 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
             Err(problems) => {
                 // A custom type one letter from a built-in's is read as a misspelling: say how
                 // to use it anyway.
-                let unknown = Settings::default_for(&entry.ty.to_string()).is_none()
-                    && resolved(model, entry).is_none();
+                let unknown =
+                    Settings::default_for(&entry.ty.to_string()).is_none() && custom.is_none();
                 for mut problem in problems {
                     if unknown && problem.key.is_none() {
                         problem.message += &format!(
@@ -100,10 +104,9 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
     // An entry whose type is unknown might be a Training component: it is left out of the
     // count, so as not to add a follow-on error about the count.
     let unknown_type = |i: usize| {
-        let entry = &model.entries[i];
         settings[i].is_none()
-            && Settings::default_for(&entry.ty.to_string()).is_none()
-            && resolved(model, entry).is_none()
+            && Settings::default_for(&model.entries[i].ty.to_string()).is_none()
+            && customs[i].is_none()
     };
     let trains: Vec<bool> = (0..n)
         .map(|i| {
@@ -202,6 +205,7 @@ pub fn check(model: &ModelInput, manifest_dir: &Path) -> Checked {
         }
     }
     Checked {
+        customs,
         settings,
         file_shapes,
         outputs,

@@ -9,7 +9,7 @@ use syn::Ident;
 
 use crate::ast::Entry;
 use crate::ast::ModelInput;
-use crate::check::{Checked, resolved};
+use crate::check::Checked;
 
 /// The model's code, with the errors (if any) as `compile_error!`s next to it.
 pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
@@ -58,7 +58,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         };
         // What PerceptiLabs' code view shows: the component's generated class, its computation
         // included, pretty-printed once here; for a custom component, the user's own source.
-        let code = if resolved(model, entry).is_some() {
+        let code = if checked.customs[i].is_some() {
             quote!(self.0.code())
         } else {
             let source = match syn::parse2::<syn::File>(definition.clone()) {
@@ -130,7 +130,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 pairs.push(pair("shape", &Written::List(shape.dims().iter().map(|&d| d as u64).collect())));
             }
             let inputs = entry.inputs.iter().map(ToString::to_string);
-            if let Some(custom) = resolved(model, entry) {
+            if let Some(custom) = checked.customs[i] {
                 return add_custom(entry, custom);
             }
             quote! {

@@ -156,25 +156,33 @@ fn saved_custom_parameters_load_back() {
     assert!(json.contains("\"[a], [b] -> [a + b]\""), "{json}");
 }
 
+/// Digits, a Dense `hidden` of 8, then `join` as `add_join` adds it, a softmax `fc` on it and
+/// a Classification.
+fn around_join(add_join: impl FnOnce(ModelBuilder) -> ModelBuilder) -> ModelBuilder {
+    let start = ModelBuilder::new("Built")
+        .add("images", DataSettings::digits(Digits::Images), &[])
+        .add("labels", DataSettings::digits(Digits::Labels), &[])
+        .add(
+            "hidden",
+            DenseSettings::new(8, Activation::Relu),
+            &["images"],
+        );
+    add_join(start)
+        .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
+        .add(
+            "train",
+            ClassificationSettings::default(),
+            &["fc", "labels"],
+        )
+}
+
 #[test]
 fn the_builder_takes_custom_components_for_one_backend() {
     type B = DefaultBackend;
     let builder = || {
-        ModelBuilder::new("Built")
-            .add("images", DataSettings::digits(Digits::Images), &[])
-            .add("labels", DataSettings::digits(Digits::Labels), &[])
-            .add(
-                "hidden",
-                DenseSettings::new(8, Activation::Relu),
-                &["images"],
-            )
-            .add_custom::<B, _>("join", JoinSettings { scale: 0.5 }, &["images", "hidden"])
-            .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
-            .add(
-                "train",
-                ClassificationSettings::default(),
-                &["fc", "labels"],
-            )
+        around_join(|b| {
+            b.add_custom::<B, _>("join", JoinSettings { scale: 0.5 }, &["images", "hidden"])
+        })
     };
     let model = builder().build::<B>(&Default::default()).unwrap();
     let join = model.component("join").unwrap();
@@ -198,21 +206,7 @@ fn the_builder_takes_custom_components_for_one_backend() {
         values: vec![],
         sizes: vec![],
     });
-    let err = ModelBuilder::new("Built")
-        .add("images", DataSettings::digits(Digits::Images), &[])
-        .add("labels", DataSettings::digits(Digits::Labels), &[])
-        .add(
-            "hidden",
-            DenseSettings::new(8, Activation::Relu),
-            &["images"],
-        )
-        .add("join", record, &["images", "hidden"])
-        .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
-        .add(
-            "train",
-            ClassificationSettings::default(),
-            &["fc", "labels"],
-        )
+    let err = around_join(|b| b.add("join", record, &["images", "hidden"]))
         .build::<B>(&Default::default())
         .unwrap_err();
     assert!(
@@ -221,16 +215,7 @@ fn the_builder_takes_custom_components_for_one_backend() {
         "{err}"
     );
 
-    let err = ModelBuilder::new("Built")
-        .add("images", DataSettings::digits(Digits::Images), &[])
-        .add("labels", DataSettings::digits(Digits::Labels), &[])
-        .add_custom::<B, _>("join", JoinSettings::default(), &["images"])
-        .add("fc", DenseSettings::new(10, Activation::Softmax), &["join"])
-        .add(
-            "train",
-            ClassificationSettings::default(),
-            &["fc", "labels"],
-        )
+    let err = around_join(|b| b.add_custom::<B, _>("join", JoinSettings::default(), &["hidden"]))
         .check()
         .unwrap_err();
     assert_eq!(
