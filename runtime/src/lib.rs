@@ -9,6 +9,8 @@
 //! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
 //! - [`training`]: `run()`, `evaluate()`, and the [`TrainingReport`].
 //! - [`backend`]: the burn backend the cargo features select.
+//! - `kernels` (private): percept's own CPU kernels for Dense, Conv and MaxPool, custom
+//!   autodiff operations on the CPU backends.
 #![warn(missing_docs)]
 
 pub mod backend;
@@ -16,6 +18,7 @@ pub mod component;
 pub mod components;
 mod error;
 pub mod graph;
+mod kernels;
 mod seed;
 pub mod training;
 mod value;

@@ -236,7 +236,7 @@ impl<B: Backend> Node<B> {
             Node::Rescale(c) => c.forward_value(first),
             Node::OneHot(c) => c.forward_value(first),
             Node::Dense(c) => c.forward_value(first, logits && self.ends_in_softmax()),
-            Node::Conv(c) => c.forward_value(first, false),
+            Node::Conv(c) => c.forward_value(first),
             Node::MaxPool(c) => c.forward_value(first),
             Node::Dropout(c) => c.forward_value(first, is_training),
             Node::BatchNorm(c) => c.forward_value(first, is_training),

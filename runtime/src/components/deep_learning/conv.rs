@@ -3,11 +3,14 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
-use percept_catalogue::{ConvSettings, Padding};
+use percept_catalogue::{Activation, ConvSettings, Padding};
 
 use super::activate;
 use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
+use crate::kernels;
+use crate::kernels::activation::Elementwise;
+use crate::kernels::conv::Geometry;
 use crate::value::Value;
 
 /// A Conv component: burn's `Conv2d` and an activation.
@@ -45,22 +48,31 @@ impl<B: Backend> Conv<B> {
     /// - input: `[batch, channels, height, width]` (percept's layout of `[h, w, c]`)
     /// - output: `[batch, filters, out_height, out_width]`
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        activate(self.conv.forward(x), self.settings.activation)
-    }
-
-    /// The convolution without the activation.
-    pub fn logits(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        self.conv.forward(x)
-    }
-
-    pub(crate) fn forward_value(&self, x: &Value<B>, logits: bool) -> Result<Value<B>> {
-        let x = x.tensor::<4>(&self.meta.instance)?;
-        Ok(if logits {
-            self.logits(x)
+        let (fused, softmax) = Elementwise::split(self.settings.activation);
+        let [_, channels, height, width] = x.dims();
+        let geometry = Geometry::new(
+            [channels, height, width],
+            self.settings.filters,
+            self.settings.kernel,
+            self.settings.stride,
+            self.settings.padding,
+        );
+        let w = self.conv.weight.val();
+        // percept's Conv always has a bias; a record without one adds zeros.
+        let b = match &self.conv.bias {
+            Some(b) => b.val(),
+            None => Tensor::zeros([self.settings.filters], &w.device()),
+        };
+        let y = kernels::conv::conv(x, w, b, geometry, fused);
+        if softmax {
+            activate(y, Activation::Softmax)
         } else {
-            self.forward(x)
+            y
         }
-        .into())
+    }
+
+    pub(crate) fn forward_value(&self, x: &Value<B>) -> Result<Value<B>> {
+        Ok(self.forward(x.tensor::<4>(&self.meta.instance)?).into())
     }
 }
 
@@ -97,7 +109,7 @@ mod tests {
     use super::*;
     use burn::backend::NdArray;
     use burn::module::Param;
-    use percept_catalogue::{Activation, Signal};
+    use percept_catalogue::Signal;
 
     fn conv(settings: ConvSettings) -> Conv<NdArray> {
         let device = Default::default();

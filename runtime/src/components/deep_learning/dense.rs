@@ -7,6 +7,8 @@ use percept_catalogue::{Activation, DenseSettings};
 use super::activate;
 use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
+use crate::kernels;
+use crate::kernels::activation::Elementwise;
 use crate::value::Value;
 
 /// A Dense component: burn's `Linear` and an activation.
@@ -36,13 +38,30 @@ impl<B: Backend> Dense<B> {
     /// - input: `[batch, features]`
     /// - output: `[batch, units]`
     pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        activate(self.linear.forward(x), self.settings.activation)
+        let (fused, softmax) = Elementwise::split(self.settings.activation);
+        let y = self.affine(x, fused);
+        if softmax {
+            activate(y, Activation::Softmax)
+        } else {
+            y
+        }
     }
 
     /// `x W + b` without the activation: the logits a Classification trains on when the
     /// activation is Softmax.
     pub fn logits(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.linear.forward(x)
+        self.affine(x, Elementwise::None)
+    }
+
+    /// `x W + b` and a fused element-wise activation: percept's kernel on the CPU backends.
+    fn affine(&self, x: Tensor<B, 2>, activation: Elementwise) -> Tensor<B, 2> {
+        let w = self.linear.weight.val();
+        // percept's Dense always has a bias; a record without one adds zeros.
+        let b = match &self.linear.bias {
+            Some(b) => b.val(),
+            None => Tensor::zeros([w.dims()[1]], &w.device()),
+        };
+        kernels::dense::dense(x, w, b, activation)
     }
 
     /// The activation.

@@ -1,17 +1,18 @@
 //! `MaxPool`: the largest value of each window, channel by channel.
 
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::prelude::*;
 use percept_catalogue::MaxPoolSettings;
 
 use crate::component::{Meta, Parts, impl_component};
 use crate::error::Result;
+use crate::kernels;
+use crate::kernels::max_pool::Window;
 use crate::value::Value;
 
-/// A MaxPool component: burn's `MaxPool2d`.
+/// A MaxPool component: percept's max-pool kernel on the CPU backends, burn's `max_pool2d`
+/// elsewhere.
 #[derive(Module, Debug, Clone)]
 pub struct MaxPool {
-    pool: MaxPool2d,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
@@ -21,14 +22,7 @@ pub struct MaxPool {
 impl MaxPool {
     /// A MaxPool component.
     pub fn new(meta: Meta, settings: MaxPoolSettings) -> Self {
-        let pool = MaxPool2dConfig::new([settings.size; 2])
-            .with_strides([settings.stride(); 2])
-            .init();
-        MaxPool {
-            pool,
-            meta,
-            settings,
-        }
+        MaxPool { meta, settings }
     }
 
     /// The maximum of each window.
@@ -37,7 +31,9 @@ impl MaxPool {
     /// - input: `[batch, channels, height, width]`
     /// - output: `[batch, channels, out_height, out_width]`
     pub fn forward<B: Backend>(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        self.pool.forward(x)
+        let [_, _, height, width] = x.dims();
+        let window = Window::new([height, width], self.settings.size, self.settings.stride());
+        kernels::max_pool::max_pool(x, window)
     }
 
     pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {

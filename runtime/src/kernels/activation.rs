@@ -1,0 +1,79 @@
+//! The element-wise activations that the kernels fuse into their products.
+//!
+//! Each derivative is written in terms of the activation's *output*, so a kernel keeps only
+//! its output for the backward pass, never its input.
+
+use percept_catalogue::Activation;
+
+/// An activation applied value by value: the ones a kernel can fuse. (Softmax couples the
+/// values of a row, so it runs after the kernel, as burn's operation.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Elementwise {
+    /// The identity.
+    None,
+    /// `max(0, x)`.
+    Relu,
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+}
+
+impl Elementwise {
+    /// The fusable part of `activation`, and whether a Softmax remains to apply after it.
+    pub fn split(activation: Activation) -> (Self, bool) {
+        match activation {
+            Activation::None => (Elementwise::None, false),
+            Activation::Relu => (Elementwise::Relu, false),
+            Activation::Sigmoid => (Elementwise::Sigmoid, false),
+            Activation::Tanh => (Elementwise::Tanh, false),
+            Activation::Softmax => (Elementwise::None, true),
+        }
+    }
+
+    /// Applies the activation to `values` in place.
+    pub fn apply(self, values: &mut [f32]) {
+        match self {
+            Elementwise::None => {}
+            Elementwise::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Elementwise::Sigmoid => values
+                .iter_mut()
+                .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            Elementwise::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+        }
+    }
+
+    /// The derivative at the point whose output was `y`.
+    #[inline]
+    pub fn derivative(self, y: f32) -> f32 {
+        match self {
+            Elementwise::None => 1.0,
+            Elementwise::Relu => {
+                if y > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Elementwise::Sigmoid => y * (1.0 - y),
+            Elementwise::Tanh => 1.0 - y * y,
+        }
+    }
+
+    /// Turns the gradient of the outputs `grad` into that of the inputs, in place: each
+    /// value times the derivative at its output in `output`.
+    pub fn backward(self, output: &[f32], grad: &mut [f32]) {
+        match self {
+            Elementwise::None => {}
+            Elementwise::Relu => grad.iter_mut().zip(output).for_each(|(g, &y)| {
+                if y <= 0.0 {
+                    *g = 0.0
+                }
+            }),
+            _ => grad
+                .iter_mut()
+                .zip(output)
+                .for_each(|(g, &y)| *g *= self.derivative(y)),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Dense: `activation(x W + b)` as one product with the bias and the activation fused, and its
+//! backward pass (no input gradient where the input needs none, as for the first layer).
+
+use std::sync::Arc;
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::prelude::*;
+
+use super::activation::Elementwise;
+use super::gemm::{MatRef, Threads, matmul};
+use super::host::{self, Mode, cast, on_cpu};
+
+/// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
+/// kernel on the CPU backends, burn's operations elsewhere.
+pub(crate) fn dense<B: Backend>(
+    x: Tensor<B, 2>,
+    w: Tensor<B, 2>,
+    b: Tensor<B, 1>,
+    activation: Elementwise,
+) -> Tensor<B, 2> {
+    on_cpu!(B, |I, mode| match mode {
+        Mode::Plain => cast(plain::<I>(cast(x), cast(w), cast(b), activation)),
+        Mode::Tracked => cast(tracked::<I>(cast(x), cast(w), cast(b), activation)),
+    });
+    reference(x, w, b, activation)
+}
+
+/// The same with burn's operations.
+pub(crate) fn reference<B: Backend>(
+    x: Tensor<B, 2>,
+    w: Tensor<B, 2>,
+    b: Tensor<B, 1>,
+    activation: Elementwise,
+) -> Tensor<B, 2> {
+    let z = x.matmul(w) + b.unsqueeze();
+    match activation {
+        Elementwise::None => z,
+        Elementwise::Relu => burn::tensor::activation::relu(z),
+        Elementwise::Sigmoid => burn::tensor::activation::sigmoid(z),
+        Elementwise::Tanh => burn::tensor::activation::tanh(z),
+    }
+}
+
+/// The sizes of one product.
+#[derive(Clone, Copy, Debug)]
+struct Dims {
+    batch: usize,
+    inputs: usize,
+    units: usize,
+}
+
+/// `activation(x W + b)`, row-major `[batch, units]`.
+fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise) -> Vec<f32> {
+    let Dims {
+        batch,
+        inputs,
+        units,
+    } = dims;
+    // Start from the bias and accumulate the product onto it: one pass fewer.
+    let mut y: Vec<f32> = Vec::with_capacity(batch * units);
+    for _ in 0..batch {
+        y.extend_from_slice(b);
+    }
+    let threads = if batch * inputs * units > 1 << 16 {
+        Threads::Pool
+    } else {
+        Threads::One
+    };
+    matmul(
+        &mut y,
+        MatRef::rows(x, batch, inputs),
+        MatRef::rows(w, inputs, units),
+        true,
+        threads,
+    );
+    activation.apply(&mut y);
+    y
+}
+
+/// What the backward pass needs from the forward pass.
+#[derive(Debug)]
+struct Saved {
+    x: Vec<f32>,
+    w: Vec<f32>,
+    /// The output, where the activation's derivative needs it.
+    y: Option<Vec<f32>>,
+    dims: Dims,
+    activation: Elementwise,
+}
+
+/// The gradients of the input (when asked for), the weights and the bias.
+struct Grads {
+    x: Option<Vec<f32>>,
+    w: Vec<f32>,
+    b: Vec<f32>,
+}
+
+fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
+    let Dims {
+        batch,
+        inputs,
+        units,
+    } = saved.dims;
+    if let Some(y) = &saved.y {
+        saved.activation.backward(y, &mut grad);
+    }
+    // Summed over the batch in row order: the same bits on every run.
+    let mut b = vec![0.0; units];
+    for row in grad.chunks_exact(units) {
+        b.iter_mut().zip(row).for_each(|(s, g)| *s += g);
+    }
+    let grad_m = MatRef::rows(&grad, batch, units);
+    let mut w = vec![0.0; inputs * units];
+    matmul(
+        &mut w,
+        MatRef::rows(&saved.x, batch, inputs).t(),
+        grad_m,
+        false,
+        Threads::Pool,
+    );
+    let x = want_x.then(|| {
+        let mut x = vec![0.0; batch * inputs];
+        matmul(
+            &mut x,
+            grad_m,
+            MatRef::rows(&saved.w, inputs, units).t(),
+            false,
+            Threads::Pool,
+        );
+        x
+    });
+    Grads { x, w, b }
+}
+
+fn plain<I: Backend>(
+    x: Tensor<I, 2>,
+    w: Tensor<I, 2>,
+    b: Tensor<I, 1>,
+    activation: Elementwise,
+) -> Tensor<I, 2> {
+    let [batch, inputs] = x.dims();
+    let units = w.dims()[1];
+    let device = x.device();
+    let dims = Dims {
+        batch,
+        inputs,
+        units,
+    };
+    let y = forward(
+        &host::values(x),
+        &host::values(w),
+        &host::values(b),
+        dims,
+        activation,
+    );
+    host::tensor(y, [batch, units], &device)
+}
+
+#[derive(Debug)]
+struct DenseBackward;
+
+impl<I: Backend> Backward<I, 3> for DenseBackward {
+    type State = Arc<Saved>;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let grad = host::wrap::<I, 2>(grads.consume::<I>(&ops.node));
+        let device = grad.device();
+        let saved = &ops.state;
+        let Dims {
+            batch,
+            inputs,
+            units,
+        } = saved.dims;
+        let computed = backward(saved, host::values(grad), node_x.is_some());
+        if let (Some(node), Some(x)) = (node_x, computed.x) {
+            let x = host::tensor::<I, 2>(x, [batch, inputs], &device);
+            grads.register::<I>(node.id, host::primitive(x));
+        }
+        if let Some(node) = node_w {
+            let w = host::tensor::<I, 2>(computed.w, [inputs, units], &device);
+            grads.register::<I>(node.id, host::primitive(w));
+        }
+        if let Some(node) = node_b {
+            let b = host::tensor::<I, 1>(computed.b, [units], &device);
+            grads.register::<I>(node.id, host::primitive(b));
+        }
+    }
+}
+
+fn tracked<I: Backend>(
+    x: Tensor<Autodiff<I>, 2>,
+    w: Tensor<Autodiff<I>, 2>,
+    b: Tensor<Autodiff<I>, 1>,
+    activation: Elementwise,
+) -> Tensor<Autodiff<I>, 2> {
+    let [batch, inputs] = x.dims();
+    let units = w.dims()[1];
+    let dims = Dims {
+        batch,
+        inputs,
+        units,
+    };
+    let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
+    let device = host::inner::<I, 2>(&x).device();
+    let xv = host::values(host::inner::<I, 2>(&x));
+    let wv = host::values(host::inner::<I, 2>(&w));
+    let y = forward(
+        &xv,
+        &wv,
+        &host::values(host::inner::<I, 1>(&b)),
+        dims,
+        activation,
+    );
+    let saved_y = (activation != Elementwise::None).then(|| y.clone());
+    let out = host::primitive(host::tensor::<I, 2>(y, [batch, units], &device));
+    let prep = DenseBackward
+        .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
+        .compute_bound()
+        .stateful();
+    host::wrap_tracked(match prep {
+        OpsKind::Tracked(prep) => prep.finish(
+            Arc::new(Saved {
+                x: xv,
+                w: wv,
+                y: saved_y,
+                dims,
+                activation,
+            }),
+            out,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(out),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testing::{assert_close, random, tracked_grads};
+
+    const ACTIVATIONS: [Elementwise; 4] = [
+        Elementwise::None,
+        Elementwise::Relu,
+        Elementwise::Sigmoid,
+        Elementwise::Tanh,
+    ];
+
+    fn matches_burn<I: Backend>() {
+        let device = Default::default();
+        for (batch, inputs, units) in [(1, 1, 1), (3, 7, 5), (128, 33, 10), (17, 100, 65)] {
+            for activation in ACTIVATIONS {
+                let case = format!("{batch}x{inputs}->{units} {activation:?}");
+                let x = random::<I, 2>([batch, inputs], 1, &device);
+                let w = random::<I, 2>([inputs, units], 2, &device);
+                let b = random::<I, 1>([units], 3, &device);
+                let y = dense(x.clone(), w.clone(), b.clone(), activation);
+                let expected = reference(x.clone(), w.clone(), b.clone(), activation);
+                assert_close(&case, "output", y, expected, 1e-5);
+
+                let ours = tracked_grads::<I, 2, 2, 1, 2>(&x, &w, &b, [batch, units], |x, w, b| {
+                    dense(x, w, b, activation)
+                });
+                let burns =
+                    tracked_grads::<I, 2, 2, 1, 2>(&x, &w, &b, [batch, units], |x, w, b| {
+                        reference(x, w, b, activation)
+                    });
+                assert_close(&case, "output (tracked)", ours.0, burns.0, 1e-5);
+                assert_close(&case, "dx", ours.1, burns.1, 1e-4);
+                assert_close(&case, "dW", ours.2, burns.2, 1e-4);
+                assert_close(&case, "db", ours.3, burns.3, 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    fn matches_burn_on_ndarray() {
+        matches_burn::<burn::backend::NdArray>();
+    }
+
+    #[cfg(feature = "flex")]
+    #[test]
+    fn matches_burn_on_flex() {
+        matches_burn::<burn::backend::Flex>();
+    }
+
+    #[test]
+    fn an_input_without_gradient_gets_none() {
+        type I = burn::backend::NdArray;
+        let device = Default::default();
+        let x = Tensor::<Autodiff<I>, 2>::from_inner(random::<I, 2>([4, 3], 1, &device));
+        let w =
+            Tensor::<Autodiff<I>, 2>::from_inner(random::<I, 2>([3, 2], 2, &device)).require_grad();
+        let b =
+            Tensor::<Autodiff<I>, 1>::from_inner(random::<I, 1>([2], 3, &device)).require_grad();
+        let grads = dense(x.clone(), w.clone(), b, Elementwise::Relu)
+            .sum()
+            .backward();
+        assert!(x.grad(&grads).is_none());
+        assert!(w.grad(&grads).is_some());
+    }
+}
