@@ -374,3 +374,52 @@ fn settings_of_every_kind_reach_the_component() {
         "Join"
     );
 }
+
+/// Records whether it last ran with autodiff.
+#[component(shape = [n] -> [n])]
+pub struct Spy<B: Backend> {
+    #[weight]
+    gain: Param<Tensor<B, 1>>,
+}
+
+/// Whether a `Spy` last ran on an autodiff backend.
+static SPY_SAW_AUTODIFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+impl<B: Backend> Spy<B> {
+    /// Gains start at 1.
+    pub fn init(input: [usize; 1], device: &B::Device) -> Self {
+        Self {
+            gain: Param::from_tensor(Tensor::ones([input[0]], device)),
+        }
+    }
+
+    /// `x * gain`, noting the backend.
+    pub fn call(&self, x: Tensor<B, 2>, _is_training: bool) -> Tensor<B, 2> {
+        let autodiff = B::ad_enabled(&x.device());
+        SPY_SAW_AUTODIFF.store(autodiff, std::sync::atomic::Ordering::SeqCst);
+        x * self.gain.val().unsqueeze()
+    }
+}
+
+model! {
+    /// Digits through a component that notes its backend.
+    pub Watched {
+        images: Data { source: Digits::Images },
+        labels: Data { source: Digits::Labels },
+        spy:    Spy                                         <- images,
+        fc:     Dense { units: 10, activation: Softmax }    <- spy,
+        train:  Classification { epochs: 1 } <- (fc, labels),
+    }
+}
+
+#[test]
+fn previews_and_predictions_record_no_autodiff_graph() {
+    use std::sync::atomic::Ordering;
+    let model = Watched::<TrainingBackend>::new(&Default::default());
+    let seen = || SPY_SAW_AUTODIFF.swap(true, Ordering::SeqCst);
+    model.preview().unwrap();
+    assert!(!seen(), "preview ran on the bare backend");
+    let element = TensorData::new(vec![0.5f32; 64], [1, 64]);
+    model.predict(element).unwrap();
+    assert!(!seen(), "predict ran on the bare backend");
+}

@@ -375,3 +375,81 @@ fn the_html_report_shows_curves_graph_previews_and_histograms() {
         assert!(fc.contains(caption), "{caption}");
     }
 }
+
+/// The digits CNN of DESIGN.md (Conv -> MaxPool runs fused on the CPU backends).
+fn digits_cnn(settings: TrainingSettings) -> ModelBuilder {
+    ModelBuilder::new("DigitsCnn")
+        .add("images", DataSettings::digits(Digits::Images), &[])
+        .add("labels", DataSettings::digits(Digits::Labels), &[])
+        .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
+        .add(
+            "conv",
+            ConvSettings::new(8, 3).with_activation(Activation::Relu),
+            &["reshape"],
+        )
+        .add("pool", MaxPoolSettings::new(2), &["conv"])
+        .add("flat", FlattenSettings {}, &["pool"])
+        .add("fc", DenseSettings::new(10, Activation::Softmax), &["flat"])
+        .add(
+            "train",
+            ClassificationSettings { training: settings },
+            &["fc", "labels"],
+        )
+}
+
+#[test]
+fn the_same_seed_gives_the_same_cnn_bit_for_bit() {
+    // Weight gradients are sums over a batch, spread over threads: they must still be summed
+    // in one order.
+    let run = || {
+        let mut model = build(digits_cnn(training(2)));
+        let report = model.run().unwrap();
+        let losses: Vec<u32> = report
+            .epochs
+            .iter()
+            .flat_map(|e| [e.loss_training, e.loss_validation])
+            .map(f32::to_bits)
+            .collect();
+        let conv = model.component("conv").unwrap();
+        let fc = model.component("fc").unwrap();
+        (losses, conv.trainable_variables(), fc.trainable_variables())
+    };
+    let first = run();
+    assert_eq!(first.0.len(), 4);
+    assert_eq!(run(), first);
+}
+
+#[test]
+fn a_fused_conv_and_pool_each_capture_their_own_output() {
+    let mut model = build(digits_cnn(training(1)));
+    model.run().unwrap();
+    let conv = model.component("conv").unwrap().get_sample().unwrap();
+    let pool = model.component("pool").unwrap().get_sample().unwrap();
+    assert_eq!(
+        conv.shape.to_vec(),
+        vec![8, 8, 8],
+        "[h, w, filters], Same padding"
+    );
+    assert_eq!(pool.shape.to_vec(), vec![4, 4, 8]);
+    // Each pooled value is the largest of its 2x2 window of the convolution's output.
+    let (conv, pool) = (conv.to_vec::<f32>().unwrap(), pool.to_vec::<f32>().unwrap());
+    let at = |y: usize, x: usize, c: usize| conv[(y * 8 + x) * 8 + c];
+    for (i, &p) in pool.iter().enumerate() {
+        let (y, x, c) = (i / 32, i / 8 % 4, i % 8);
+        let window = [
+            at(2 * y, 2 * x, c),
+            at(2 * y, 2 * x + 1, c),
+            at(2 * y + 1, 2 * x, c),
+            at(2 * y + 1, 2 * x + 1, c),
+        ];
+        assert_eq!(
+            p,
+            window.into_iter().fold(f32::MIN, f32::max),
+            "pooled value {i}"
+        );
+    }
+    assert!(conv.iter().all(|v| *v >= 0.0), "after ReLU");
+    let gradients = model.component("conv").unwrap().gradients();
+    assert_eq!(gradients["W"].shape.to_vec(), vec![8, 1, 3, 3]);
+    assert!(gradients["W"].iter::<f32>().any(|g| g != 0.0));
+}

@@ -1,5 +1,6 @@
 //! A built model: its components, their wiring, and what can be done with it.
 
+use std::any::Any;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use percept_catalogue::{Settings, Shape};
 use super::builder::ModelBuilder;
 use super::plan::Plan;
 use super::summary::Summary;
+use crate::backend::{DefaultBackend, TrainingBackend};
 use crate::components::Node;
 use crate::components::custom::CustomCode;
 use crate::components::data::{Data, Dataset};
@@ -73,6 +75,15 @@ impl<B: Backend> Model<B> {
             device,
             progress: Progress::default(),
         }
+    }
+
+    /// This model on the bare backend when it runs on [`TrainingBackend`], so that previews,
+    /// predictions and evaluations record no autodiff graph. (The parameters are shared, not
+    /// copied; other backends are left as they are.)
+    pub(crate) fn without_autodiff(&self) -> Option<Model<DefaultBackend>> {
+        (self as &dyn Any)
+            .downcast_ref::<Model<TrainingBackend>>()
+            .map(Model::valid)
     }
 
     /// The model's name.
@@ -188,11 +199,34 @@ impl<B: Backend> Model<B> {
                 }
                 continue;
             }
+            if values[i].is_some() {
+                // A MaxPool that its Conv computed, fused.
+                continue;
+            }
             let inputs: Vec<&Value<B>> = plan.entries[i]
                 .inputs
                 .iter()
                 .map(|&j| values[j].as_ref().expect("inputs are computed first"))
                 .collect();
+            if let Some(j) = plan.pool_after(i).filter(|&j| needed[j])
+                && let (Node::Conv(conv), Node::MaxPool(pool)) = (node, &self.graph.nodes[j])
+            {
+                let this = &plan.entries[i].instance;
+                let (pooled, first) =
+                    conv.forward_pooled(inputs[0].tensor::<4>(this)?, pool, pass.capture);
+                let pooled = Value::from(pooled);
+                if let Some(first) = first {
+                    let sample = Value::from(first).first_element();
+                    node.meta().probe.with(|c| c.sample = Some(sample));
+                    let sample = pooled.narrow_batch(0, 1).first_element();
+                    self.graph.nodes[j]
+                        .meta()
+                        .probe
+                        .with(|c| c.sample = Some(sample));
+                }
+                values[j] = Some(pooled);
+                continue;
+            }
             let logits = logits_ok && i == prediction;
             let out = self.compute(i, &inputs, pass.is_training, logits)?;
             if pass.capture {
@@ -250,6 +284,9 @@ impl<B: Backend> Model<B> {
     /// `get_sample()` and `variables()` show what it computes, as PerceptiLabs previews each
     /// component on its canvas. Reads the data if it is not loaded yet.
     pub fn preview(&self) -> Result<()> {
+        if let Some(inference) = self.without_autodiff() {
+            return inference.preview();
+        }
         let sets = self.datasets(false)?;
         if sets.iter().any(|(_, s)| s.is_empty()) {
             return Err(Error::NotEnoughData {
@@ -272,6 +309,9 @@ impl<B: Backend> Model<B> {
     /// Data component it depends on as `(instance, values)`, batch first in the user's layout
     /// (`[n, 8, 8, 1]` for images `[8, 8, 1]`). Returns `[n, ...]` in the user's layout.
     pub fn predict_with(&self, inputs: &[(&str, TensorData)]) -> Result<TensorData> {
+        if let Some(inference) = self.without_autodiff() {
+            return inference.predict_with(inputs);
+        }
         let (prediction, _) = self.plan.prediction_and_labels();
         let needed = self.ancestors(prediction);
         let mut values = vec![None; self.graph.nodes.len()];
@@ -512,9 +552,8 @@ impl ModelBuilder {
 
 impl<B: AutodiffBackend> Model<B> {
     /// The same model without autodiff, for inference (training measures its validation split
-    /// on it). Previews, `evaluate` and `predict` run on whatever backend the model has, with
-    /// Dropout off and BatchNorm on its running statistics either way; call them on `valid()`
-    /// to skip autodiff's bookkeeping as well.
+    /// on it). Previews, `evaluate` and `predict` of a model on `TrainingBackend` run on it by
+    /// themselves, so that they record no autodiff graph.
     pub fn valid(&self) -> Model<B::InnerBackend> {
         Model {
             graph: self.graph.valid(),

@@ -50,6 +50,20 @@ impl Plan {
 
     /// True when the Training component is the only consumer of the prediction, so that the
     /// prediction may be computed as logits.
+    /// The MaxPool that alone reads component `i`'s output, when `i` is a Conv and that
+    /// MaxPool reads nothing else: the two then run as one fused operation.
+    pub fn pool_after(&self, i: usize) -> Option<usize> {
+        let entry = &self.entries[i];
+        let [j] = entry.consumers[..] else {
+            return None;
+        };
+        let pool = &self.entries[j];
+        (matches!(entry.settings, Settings::Conv(_))
+            && matches!(pool.settings, Settings::MaxPool(_))
+            && pool.inputs == [i])
+        .then_some(j)
+    }
+
     pub fn prediction_feeds_only_training(&self) -> bool {
         let (prediction, _) = self.prediction_and_labels();
         self.entries[prediction]

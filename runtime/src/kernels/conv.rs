@@ -26,16 +26,16 @@ use super::host::{self, Mode, cast, on_cpu};
 /// extra zero, if any, after).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Geometry {
-    channels: usize,
-    height: usize,
-    width: usize,
-    filters: usize,
-    kernel: usize,
-    stride: usize,
-    pad_top: usize,
-    pad_left: usize,
-    out_height: usize,
-    out_width: usize,
+    pub(super) channels: usize,
+    pub(super) height: usize,
+    pub(super) width: usize,
+    pub(super) filters: usize,
+    pub(super) kernel: usize,
+    pub(super) stride: usize,
+    pub(super) pad_top: usize,
+    pub(super) pad_left: usize,
+    pub(super) out_height: usize,
+    pub(super) out_width: usize,
 }
 
 impl Geometry {
@@ -72,16 +72,21 @@ impl Geometry {
         }
     }
 
-    fn positions(&self) -> usize {
+    /// The output's `[height, width]`.
+    pub(crate) fn output(&self) -> [usize; 2] {
+        [self.out_height, self.out_width]
+    }
+
+    pub(super) fn positions(&self) -> usize {
         self.out_height * self.out_width
     }
 
     /// Rows of `cols`: one per `(channel, ky, kx)`.
-    fn patch(&self) -> usize {
+    pub(super) fn patch(&self) -> usize {
         self.channels * self.kernel * self.kernel
     }
 
-    fn image(&self) -> usize {
+    pub(super) fn image(&self) -> usize {
         self.channels * self.height * self.width
     }
 
@@ -225,6 +230,31 @@ fn col2im(g: &Geometry, cols: &[f32], image: &mut [f32]) {
     }
 }
 
+/// Convolves one image: `out = activation(W · im2col(image) + b)`, `[filters, positions]`,
+/// leaving the patches in `cols`.
+pub(super) fn convolve(
+    g: &Geometry,
+    image: &[f32],
+    w: &[f32],
+    b: &[f32],
+    activation: Elementwise,
+    cols: &mut [f32],
+    out: &mut [f32],
+) {
+    im2col(g, image, cols);
+    for (row, bias) in out.chunks_exact_mut(g.positions()).zip(b) {
+        row.fill(*bias);
+    }
+    matmul(
+        out,
+        MatRef::rows(w, g.filters, g.patch()),
+        MatRef::rows(cols, g.patch(), g.positions()),
+        true,
+        Threads::One,
+    );
+    activation.apply(out);
+}
+
 /// The output of a batch, `[batch, filters, positions]`, and the patches of every image
 /// (kept for the weight gradient when `keep_cols`).
 fn forward(
@@ -236,37 +266,22 @@ fn forward(
     keep_cols: bool,
 ) -> (Vec<f32>, Option<Vec<f32>>) {
     let batch = x.len() / g.image();
-    let (patch, positions) = (g.patch(), g.positions());
-    let out_len = g.filters * positions;
+    let cols_len = g.patch() * g.positions();
+    let out_len = g.filters * g.positions();
     let mut y = vec![0.0; batch * out_len];
-    let weights = MatRef::rows(w, g.filters, patch);
-    let one = |image: &[f32], out: &mut [f32], cols: &mut [f32]| {
-        im2col(g, image, cols);
-        for (row, bias) in out.chunks_exact_mut(positions).zip(b) {
-            row.fill(*bias);
-        }
-        matmul(
-            out,
-            weights,
-            MatRef::rows(cols, patch, positions),
-            true,
-            Threads::One,
-        );
-        activation.apply(out);
-    };
     if keep_cols {
-        let mut cols = vec![0.0; batch * patch * positions];
+        let mut cols = vec![0.0; batch * cols_len];
         y.par_chunks_mut(out_len)
-            .zip(cols.par_chunks_mut(patch * positions))
+            .zip(cols.par_chunks_mut(cols_len))
             .zip(x.par_chunks(g.image()))
-            .for_each(|((out, cols), image)| one(image, out, cols));
+            .for_each(|((out, cols), image)| convolve(g, image, w, b, activation, cols, out));
         (y, Some(cols))
     } else {
         y.par_chunks_mut(out_len)
             .zip(x.par_chunks(g.image()))
             .for_each_init(
-                || vec![0.0; patch * positions],
-                |cols, (out, image)| one(image, out, cols),
+                || vec![0.0; cols_len],
+                |cols, (out, image)| convolve(g, image, w, b, activation, cols, out),
             );
         (y, None)
     }
@@ -284,86 +299,93 @@ struct Saved {
     activation: Elementwise,
 }
 
-/// How many parts a batch's weight gradient is summed in: a fixed partition, so the sum's
-/// order never depends on the number of threads.
+/// How many parts a batch's weight and bias gradients are summed in: a fixed partition, so
+/// the order of the sums never depends on the number of threads.
 const PARTS: usize = 8;
 
-struct Grads {
-    x: Option<Vec<f32>>,
-    w: Vec<f32>,
-    b: Vec<f32>,
+/// The gradients of a convolution's input (when asked for), weights and bias.
+pub(super) struct Grads {
+    pub x: Option<Vec<f32>>,
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
 }
 
-fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
-    let g = &saved.geometry;
+/// The gradients of a batch's convolution from the gradient of its output before the
+/// activation, which `grad_of(n, grad)` writes for image `n` into `grad`
+/// (`[filters, positions]`). `cols` are the patches the forward pass kept, `w` the weights.
+pub(super) fn backward_from(
+    g: &Geometry,
+    batch: usize,
+    cols: &[f32],
+    w: &[f32],
+    want_x: bool,
+    grad_of: impl Fn(usize, &mut [f32]) + Sync,
+) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
-    let out_len = filters * positions;
-    if let Some(y) = &saved.y {
-        saved.activation.backward(y, &mut grad);
-    }
-    // Bias: each image's sums, then the images in order.
-    let mut per_image = vec![0.0; saved.batch * filters];
-    per_image
-        .par_chunks_mut(filters)
-        .zip(grad.par_chunks(out_len))
-        .for_each(|(sums, grad)| {
-            for (s, row) in sums.iter_mut().zip(grad.chunks_exact(positions)) {
-                *s = row.iter().sum();
-            }
-        });
-    let mut b = vec![0.0; filters];
-    for sums in per_image.chunks_exact(filters) {
-        b.iter_mut().zip(sums).for_each(|(t, s)| *t += s);
-    }
-    // Weights: `grad_n · cols_nᵀ` summed over images, in PARTS fixed runs of images.
-    let per_part = saved.batch.div_ceil(PARTS).max(1);
-    let mut parts = vec![0.0; PARTS * filters * patch];
-    parts
-        .par_chunks_mut(filters * patch)
+    let cols_len = patch * positions;
+    let per_part = batch.div_ceil(PARTS).max(1);
+    let parts = batch.div_ceil(per_part);
+    let sums_len = filters + filters * patch;
+    let mut sums = vec![0.0; parts * sums_len];
+    let mut x = if want_x {
+        vec![0.0; batch * g.image()]
+    } else {
+        Vec::new()
+    };
+    let mut x_parts: Vec<&mut [f32]> = if want_x {
+        x.chunks_mut(per_part * g.image()).collect()
+    } else {
+        (0..parts).map(|_| Default::default()).collect()
+    };
+    let weights_t = MatRef::rows(w, filters, patch).t();
+    sums.par_chunks_mut(sums_len)
+        .zip(x_parts.par_iter_mut())
         .enumerate()
-        .for_each(|(part, sum)| {
-            let images = (part * per_part)..((part + 1) * per_part).min(saved.batch);
-            for n in images {
-                matmul(
-                    sum,
-                    MatRef::rows(&grad[n * out_len..][..out_len], filters, positions),
-                    MatRef::rows(
-                        &saved.cols[n * patch * positions..][..patch * positions],
-                        patch,
-                        positions,
-                    )
-                    .t(),
-                    true,
-                    Threads::One,
-                );
+        .for_each(|(part, (sum, x_part))| {
+            let (b_sum, w_sum) = sum.split_at_mut(filters);
+            let mut grad = vec![0.0; filters * positions];
+            let mut patch_grad = vec![0.0; if want_x { cols_len } else { 0 }];
+            let images = part * per_part..((part + 1) * per_part).min(batch);
+            for (k, n) in images.enumerate() {
+                grad_of(n, &mut grad);
+                for (s, row) in b_sum.iter_mut().zip(grad.chunks_exact(positions)) {
+                    *s += row.iter().sum::<f32>();
+                }
+                let grad_m = MatRef::rows(&grad, filters, positions);
+                let cols_n = MatRef::rows(&cols[n * cols_len..][..cols_len], patch, positions);
+                matmul(w_sum, grad_m, cols_n.t(), true, Threads::One);
+                if want_x {
+                    matmul(&mut patch_grad, weights_t, grad_m, false, Threads::One);
+                    col2im(g, &patch_grad, &mut x_part[k * g.image()..][..g.image()]);
+                }
             }
         });
+    // The parts in order.
+    let mut b = vec![0.0; filters];
     let mut w = vec![0.0; filters * patch];
-    for part in parts.chunks_exact(filters * patch) {
-        w.iter_mut().zip(part).for_each(|(t, s)| *t += s);
+    for sum in sums.chunks_exact(sums_len) {
+        let (b_sum, w_sum) = sum.split_at(filters);
+        b.iter_mut().zip(b_sum).for_each(|(t, s)| *t += s);
+        w.iter_mut().zip(w_sum).for_each(|(t, s)| *t += s);
     }
-    // Input: `Wᵀ · grad_n` for each image, folded back by col2im.
-    let x = want_x.then(|| {
-        let weights_t = MatRef::rows(&saved.w, filters, patch).t();
-        let mut x = vec![0.0; saved.batch * g.image()];
-        x.par_chunks_mut(g.image())
-            .zip(grad.par_chunks(out_len))
-            .for_each_init(
-                || vec![0.0; patch * positions],
-                |cols, (image, grad)| {
-                    matmul(
-                        cols,
-                        weights_t,
-                        MatRef::rows(grad, filters, positions),
-                        false,
-                        Threads::One,
-                    );
-                    col2im(g, cols, image);
-                },
-            );
-        x
-    });
-    Grads { x, w, b }
+    Grads {
+        x: want_x.then_some(x),
+        w,
+        b,
+    }
+}
+
+fn backward(saved: &Saved, grad: Vec<f32>, want_x: bool) -> Grads {
+    let g = &saved.geometry;
+    let out_len = g.filters * g.positions();
+    backward_from(g, saved.batch, &saved.cols, &saved.w, want_x, |n, into| {
+        into.copy_from_slice(&grad[n * out_len..][..out_len]);
+        if let Some(y) = &saved.y {
+            saved
+                .activation
+                .backward(&y[n * out_len..][..out_len], into);
+        }
+    })
 }
 
 fn plain<I: Backend>(

@@ -17,12 +17,12 @@ use super::host::{self, Mode, cast, on_cpu};
 /// padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Window {
-    size: usize,
-    stride: usize,
-    height: usize,
-    width: usize,
-    out_height: usize,
-    out_width: usize,
+    pub(super) size: usize,
+    pub(super) stride: usize,
+    pub(super) height: usize,
+    pub(super) width: usize,
+    pub(super) out_height: usize,
+    pub(super) out_width: usize,
 }
 
 impl Window {
@@ -38,11 +38,11 @@ impl Window {
         }
     }
 
-    fn plane(&self) -> usize {
+    pub(super) fn plane(&self) -> usize {
         self.height * self.width
     }
 
-    fn out_plane(&self) -> usize {
+    pub(super) fn out_plane(&self) -> usize {
         self.out_height * self.out_width
     }
 }

@@ -11,7 +11,7 @@
 //! - [`host`]: which backend a component runs on, and moving values to and from burn.
 //! - [`gemm`]: the matrix product.
 //! - [`activation`]: the activations a kernel fuses.
-//! - [`dense`], [`conv`], [`max_pool`]: one operation each, forward and backward, with tests
+//! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //!
 //! The kernels serve the CPU backends (`ndarray`, `flex`), bare for inference and inside
@@ -21,6 +21,7 @@
 
 pub(crate) mod activation;
 pub(crate) mod conv;
+pub(crate) mod conv_pool;
 pub(crate) mod dense;
 pub(crate) mod gemm;
 pub(crate) mod host;

@@ -53,6 +53,9 @@ impl<B: Backend> Model<B> {
 
     /// Loss and accuracy (or R²) on the test set: the `test_file` of every Data component.
     pub fn evaluate(&self) -> Result<Evaluation> {
+        if let Some(inference) = self.without_autodiff() {
+            return inference.evaluate();
+        }
         let sets = self.datasets(true)?;
         let n = sets.first().map_or(0, |(_, s)| s.len());
         if n == 0 {

@@ -5,7 +5,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use percept_catalogue::{Activation, ConvSettings, Padding};
 
-use super::activate;
+use super::{MaxPool, activate};
 use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
 use crate::kernels;
@@ -48,7 +48,43 @@ impl<B: Backend> Conv<B> {
     /// - input: `[batch, channels, height, width]` (percept's layout of `[h, w, c]`)
     /// - output: `[batch, filters, out_height, out_width]`
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let (geometry, w, b) = self.operands(&x);
         let (fused, softmax) = Elementwise::split(self.settings.activation);
+        let y = kernels::conv::conv(x, w, b, geometry, fused);
+        if softmax {
+            activate(y, Activation::Softmax)
+        } else {
+            y
+        }
+    }
+
+    /// `pool(forward(x))` as one fused operation, for a MaxPool that alone reads this
+    /// component; with `capture`, also this component's output for the first element.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, height, width]`
+    /// - output: `[batch, filters, pooled_height, pooled_width]`, and `[1, filters,
+    ///   out_height, out_width]`
+    pub(crate) fn forward_pooled(
+        &self,
+        x: Tensor<B, 4>,
+        pool: &MaxPool,
+        capture: bool,
+    ) -> (Tensor<B, 4>, Option<Tensor<B, 4>>) {
+        let (fused, softmax) = Elementwise::split(self.settings.activation);
+        if softmax {
+            let y = self.forward(x);
+            let first = capture.then(|| y.clone().narrow(0, 0, 1));
+            return (pool.forward(y), first);
+        }
+        let (geometry, w, b) = self.operands(&x);
+        let window = pool.window(geometry.output());
+        let pooled = kernels::conv_pool::conv_pool(x, w, b, geometry, fused, window, capture);
+        (pooled.output, pooled.first_conv)
+    }
+
+    /// The geometry over `x`, the weights and the bias.
+    fn operands(&self, x: &Tensor<B, 4>) -> (Geometry, Tensor<B, 4>, Tensor<B, 1>) {
         let [_, channels, height, width] = x.dims();
         let geometry = Geometry::new(
             [channels, height, width],
@@ -63,12 +99,7 @@ impl<B: Backend> Conv<B> {
             Some(b) => b.val(),
             None => Tensor::zeros([self.settings.filters], &w.device()),
         };
-        let y = kernels::conv::conv(x, w, b, geometry, fused);
-        if softmax {
-            activate(y, Activation::Softmax)
-        } else {
-            y
-        }
+        (geometry, w, b)
     }
 
     pub(crate) fn forward_value(&self, x: &Value<B>) -> Result<Value<B>> {

@@ -32,8 +32,12 @@ impl MaxPool {
     /// - output: `[batch, channels, out_height, out_width]`
     pub fn forward<B: Backend>(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let [_, _, height, width] = x.dims();
-        let window = Window::new([height, width], self.settings.size, self.settings.stride());
-        kernels::max_pool::max_pool(x, window)
+        kernels::max_pool::max_pool(x, self.window([height, width]))
+    }
+
+    /// The windows over planes of `[height, width]`.
+    pub(crate) fn window(&self, plane: [usize; 2]) -> Window {
+        Window::new(plane, self.settings.size, self.settings.stride())
     }
 
     pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
