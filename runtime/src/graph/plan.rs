@@ -48,8 +48,6 @@ impl Plan {
         (inputs[0], inputs[1])
     }
 
-    /// True when the Training component is the only consumer of the prediction, so that the
-    /// prediction may be computed as logits.
     /// The MaxPool that alone reads component `i`'s output, when `i` is a Conv and that
     /// MaxPool reads nothing else: the two then run as one fused operation.
     pub fn pool_after(&self, i: usize) -> Option<usize> {
@@ -64,6 +62,8 @@ impl Plan {
         .then_some(j)
     }
 
+    /// True when the Training component is the only consumer of the prediction, so that the
+    /// prediction may be computed as logits.
     pub fn prediction_feeds_only_training(&self) -> bool {
         let (prediction, _) = self.prediction_and_labels();
         self.entries[prediction]

@@ -6,21 +6,24 @@
 //! For each image, `cols` holds one row per `(channel, ky, kx)` and one column per output
 //! position; the output is `W · cols`, `[filters, positions]`, already channels-first.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use burn::backend::Autodiff;
+use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::prelude::*;
-use burn::tensor::ops::PaddedConvOptions;
+use burn::tensor::ops::{FloatTensor, PaddedConvOptions};
 use percept_catalogue::Padding;
 use rayon::prelude::*;
 
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
-use super::host::{self, Mode, cast, on_cpu};
+use super::host::{self, Host, Mode, cast, on_cpu};
+use super::workspace::{Buffer, buffer, zeroed};
 
 /// Where the kernel moves over the input: sizes, stride and padding (TensorFlow's Same: the
 /// extra zero, if any, after).
@@ -164,28 +167,29 @@ pub(crate) fn reference<B: Backend>(
     }
 }
 
-/// Writes the patches of one image into `cols` (`patch` rows of `positions`).
-fn im2col(g: &Geometry, image: &[f32], cols: &mut [f32]) {
+/// Writes the patches of one image into `cols`: `patch` rows of `positions` values, each row
+/// `row_stride` after the last (a group of images shares the rows, side by side).
+fn im2col(g: &Geometry, image: &[f32], cols: &mut [f32], row_stride: usize) {
     let (k, s, ow, oh) = (g.kernel, g.stride, g.out_width, g.out_height);
     let plane = g.height * g.width;
     for c in 0..g.channels {
         for ky in 0..k {
             for kx in 0..k {
-                let row = &mut cols[((c * k + ky) * k + kx) * g.positions()..][..g.positions()];
+                let row = &mut cols[((c * k + ky) * k + kx) * row_stride..][..g.positions()];
                 let (lo, hi) = g.valid(kx, g.pad_left, g.width, ow);
                 for oy in 0..oh {
                     let out = &mut row[oy * ow..(oy + 1) * ow];
                     let iy = oy * s + ky;
                     if iy < g.pad_top || iy - g.pad_top >= g.height {
-                        out.fill(0.0);
+                        fill_short(out, 0.0);
                         continue;
                     }
                     let src = &image[c * plane + (iy - g.pad_top) * g.width..][..g.width];
-                    out[..lo].fill(0.0);
-                    out[hi..].fill(0.0);
+                    fill_short(&mut out[..lo], 0.0);
+                    fill_short(&mut out[hi..], 0.0);
                     if s == 1 {
                         let start = lo + kx - g.pad_left;
-                        out[lo..hi].copy_from_slice(&src[start..start + hi - lo]);
+                        copy_short(&mut out[lo..hi], &src[start..start + hi - lo]);
                     } else {
                         for (ox, v) in out[lo..hi].iter_mut().enumerate() {
                             *v = src[(lo + ox) * s + kx - g.pad_left];
@@ -197,14 +201,57 @@ fn im2col(g: &Geometry, image: &[f32], cols: &mut [f32]) {
     }
 }
 
-/// Adds the patch gradients `cols` of one image back onto its input gradient `image`.
-fn col2im(g: &Geometry, cols: &[f32], image: &mut [f32]) {
+/// `dst = src` for a short row (an image row is tens of values), in fixed-size blocks that
+/// compile to a few vector moves, where `copy_from_slice` calls `memcpy` for each row.
+#[inline(always)]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    let n = dst.len();
+    let src = &src[..n];
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            dst[i..i + 8].copy_from_slice(&src[i..i + 8]);
+            i += 8;
+        }
+        // The last block overlaps the one before: copied twice, which is harmless.
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
+/// `dst = value` for a short row; see [`copy_short`].
+#[inline(always)]
+fn fill_short(dst: &mut [f32], value: f32) {
+    let n = dst.len();
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            dst[i..i + 8].copy_from_slice(&[value; 8]);
+            i += 8;
+        }
+        dst[n - 8..].copy_from_slice(&[value; 8]);
+    } else {
+        for d in dst {
+            *d = value;
+        }
+    }
+}
+
+/// Adds the patch gradients `cols` of one image (rows `row_stride` apart) back onto its input
+/// gradient `image`.
+fn col2im(g: &Geometry, cols: &[f32], row_stride: usize, image: &mut [f32]) {
     let (k, s, ow, oh) = (g.kernel, g.stride, g.out_width, g.out_height);
     let plane = g.height * g.width;
     for c in 0..g.channels {
         for ky in 0..k {
             for kx in 0..k {
-                let row = &cols[((c * k + ky) * k + kx) * g.positions()..][..g.positions()];
+                let row = &cols[((c * k + ky) * k + kx) * row_stride..][..g.positions()];
                 let (lo, hi) = g.valid(kx, g.pad_left, g.width, ow);
                 for oy in 0..oh {
                     let iy = oy * s + ky;
@@ -230,33 +277,70 @@ fn col2im(g: &Geometry, cols: &[f32], image: &mut [f32]) {
     }
 }
 
-/// Convolves one image: `out = activation(W · im2col(image) + b)`, `[filters, positions]`,
-/// leaving the patches in `cols`.
+/// How many groups a batch's images are convolved in: each group is one matrix product, so
+/// products are large enough for the GEMM to run at speed, and there are enough groups to
+/// keep every core busy. The groups depend on the batch size alone, which also fixes the
+/// order in which weight gradients are summed.
+const GROUPS: usize = 8;
+
+/// The images of a batch of `batch`, in groups of consecutive images.
+pub(super) fn groups(batch: usize) -> Vec<Range<usize>> {
+    let per_group = batch.div_ceil(GROUPS).max(1);
+    (0..batch)
+        .step_by(per_group)
+        .map(|start| start..(start + per_group).min(batch))
+        .collect()
+}
+
+/// `data` cut into one slice per group, `per_image` values for each image.
+pub(super) fn split<'a, T>(
+    mut data: &'a mut [T],
+    groups: &[Range<usize>],
+    per_image: usize,
+) -> Vec<&'a mut [T]> {
+    groups
+        .iter()
+        .map(|group| {
+            let (head, tail) = std::mem::take(&mut data).split_at_mut(group.len() * per_image);
+            data = tail;
+            head
+        })
+        .collect()
+}
+
+/// Convolves a group of `count` images as one product:
+/// `out = activation(W · cols + b)`, `[filters, count * positions]`, where `cols` gets the
+/// patches of every image side by side (`patch` rows of `count * positions`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn convolve(
     g: &Geometry,
-    image: &[f32],
+    images: &[f32],
+    count: usize,
     w: &[f32],
     b: &[f32],
     activation: Elementwise,
     cols: &mut [f32],
     out: &mut [f32],
 ) {
-    im2col(g, image, cols);
-    for (row, bias) in out.chunks_exact_mut(g.positions()).zip(b) {
+    let width = count * g.positions();
+    for (k, image) in images.chunks_exact(g.image()).enumerate() {
+        im2col(g, image, &mut cols[k * g.positions()..], width);
+    }
+    for (row, bias) in out.chunks_exact_mut(width).zip(b) {
         row.fill(*bias);
     }
     matmul(
         out,
         MatRef::rows(w, g.filters, g.patch()),
-        MatRef::rows(cols, g.patch(), g.positions()),
+        MatRef::rows(cols, g.patch(), width),
         true,
         Threads::One,
     );
     activation.apply(out);
 }
 
-/// The output of a batch, `[batch, filters, positions]`, and the patches of every image
-/// (kept for the weight gradient when `keep_cols`).
+/// The output of a batch, `[batch, filters, positions]`, and the patches of every image by
+/// group (kept for the weight gradient when `keep_cols`).
 fn forward(
     x: &[f32],
     w: &[f32],
@@ -264,44 +348,51 @@ fn forward(
     g: &Geometry,
     activation: Elementwise,
     keep_cols: bool,
-) -> (Vec<f32>, Option<Vec<f32>>) {
+) -> (Vec<f32>, Option<Buffer<f32>>) {
     let batch = x.len() / g.image();
-    let cols_len = g.patch() * g.positions();
-    let out_len = g.filters * g.positions();
-    let mut y = vec![0.0; batch * out_len];
-    if keep_cols {
-        let mut cols = vec![0.0; batch * cols_len];
-        y.par_chunks_mut(out_len)
-            .zip(cols.par_chunks_mut(cols_len))
-            .zip(x.par_chunks(g.image()))
-            .for_each(|((out, cols), image)| convolve(g, image, w, b, activation, cols, out));
-        (y, Some(cols))
+    let groups = groups(batch);
+    let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
+    let out_len = g.filters * positions;
+    let mut y = buffer(batch * out_len).into_vec();
+    let mut cols = buffer(if keep_cols { batch * cols_len } else { 0 });
+    let kept = if keep_cols {
+        split(&mut cols, &groups, cols_len)
     } else {
-        y.par_chunks_mut(out_len)
-            .zip(x.par_chunks(g.image()))
-            .for_each_init(
-                || vec![0.0; cols_len],
-                |cols, (out, image)| convolve(g, image, w, b, activation, cols, out),
-            );
-        (y, None)
-    }
+        groups.iter().map(|_| Default::default()).collect()
+    };
+    split(&mut y, &groups, out_len)
+        .into_par_iter()
+        .zip(kept)
+        .zip(groups.par_iter())
+        .for_each(|((y, kept), group)| {
+            let count = group.len();
+            let mut own = buffer(if keep_cols { 0 } else { count * cols_len });
+            let cols = if keep_cols { kept } else { &mut own[..] };
+            let mut out = buffer(count * out_len);
+            let images = &x[group.start * g.image()..group.end * g.image()];
+            convolve(g, images, count, w, b, activation, cols, &mut out);
+            // [filters, images, positions] -> [images, filters, positions]
+            for (f, row) in out.chunks_exact(count * positions).enumerate() {
+                for (k, values) in row.chunks_exact(positions).enumerate() {
+                    y[k * out_len + f * positions..][..positions].copy_from_slice(values);
+                }
+            }
+        });
+    (y, keep_cols.then_some(cols))
 }
 
-/// What the backward pass needs from the forward pass.
+/// What the backward pass needs from the forward pass: the patches, the weights (shared with
+/// burn) and, where the activation's derivative needs it, the output.
 #[derive(Debug)]
-struct Saved {
-    cols: Vec<f32>,
-    w: Vec<f32>,
+struct Saved<I: Backend> {
+    cols: Buffer<f32>,
+    w: FloatTensor<I>,
     /// The output, where the activation's derivative needs it.
     y: Option<Vec<f32>>,
     batch: usize,
     geometry: Geometry,
     activation: Elementwise,
 }
-
-/// How many parts a batch's weight and bias gradients are summed in: a fixed partition, so
-/// the order of the sums never depends on the number of threads.
-const PARTS: usize = 8;
 
 /// The gradients of a convolution's input (when asked for), weights and bias.
 pub(super) struct Grads {
@@ -313,6 +404,7 @@ pub(super) struct Grads {
 /// The gradients of a batch's convolution from the gradient of its output before the
 /// activation, which `grad_of(n, grad)` writes for image `n` into `grad`
 /// (`[filters, positions]`). `cols` are the patches the forward pass kept, `w` the weights.
+/// Each group of images is one product per gradient; the groups' sums are added in order.
 pub(super) fn backward_from(
     g: &Geometry,
     batch: usize,
@@ -323,44 +415,50 @@ pub(super) fn backward_from(
 ) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
     let cols_len = patch * positions;
-    let per_part = batch.div_ceil(PARTS).max(1);
-    let parts = batch.div_ceil(per_part);
+    let groups = groups(batch);
     let sums_len = filters + filters * patch;
-    let mut sums = vec![0.0; parts * sums_len];
-    let mut x = if want_x {
-        vec![0.0; batch * g.image()]
+    let mut sums = buffer(groups.len() * sums_len);
+    let mut x = zeroed(if want_x { batch * g.image() } else { 0 }).into_vec();
+    let x_parts = if want_x {
+        split(&mut x, &groups, g.image())
     } else {
-        Vec::new()
-    };
-    let mut x_parts: Vec<&mut [f32]> = if want_x {
-        x.chunks_mut(per_part * g.image()).collect()
-    } else {
-        (0..parts).map(|_| Default::default()).collect()
+        groups.iter().map(|_| Default::default()).collect()
     };
     let weights_t = MatRef::rows(w, filters, patch).t();
     sums.par_chunks_mut(sums_len)
-        .zip(x_parts.par_iter_mut())
-        .enumerate()
-        .for_each(|(part, (sum, x_part))| {
+        .zip(x_parts)
+        .zip(groups.par_iter())
+        .for_each(|((sum, x_part), group)| {
             let (b_sum, w_sum) = sum.split_at_mut(filters);
-            let mut grad = vec![0.0; filters * positions];
-            let mut patch_grad = vec![0.0; if want_x { cols_len } else { 0 }];
-            let images = part * per_part..((part + 1) * per_part).min(batch);
-            for (k, n) in images.enumerate() {
-                grad_of(n, &mut grad);
-                for (s, row) in b_sum.iter_mut().zip(grad.chunks_exact(positions)) {
-                    *s += row.iter().sum::<f32>();
+            let width = group.len() * positions;
+            // The group's gradient, [filters, images * positions].
+            let mut grad = buffer(filters * width);
+            let mut one = buffer(filters * positions);
+            for (k, n) in group.clone().enumerate() {
+                grad_of(n, &mut one);
+                for (f, values) in one.chunks_exact(positions).enumerate() {
+                    grad[f * width + k * positions..][..positions].copy_from_slice(values);
                 }
-                let grad_m = MatRef::rows(&grad, filters, positions);
-                let cols_n = MatRef::rows(&cols[n * cols_len..][..cols_len], patch, positions);
-                matmul(w_sum, grad_m, cols_n.t(), true, Threads::One);
-                if want_x {
-                    matmul(&mut patch_grad, weights_t, grad_m, false, Threads::One);
-                    col2im(g, &patch_grad, &mut x_part[k * g.image()..][..g.image()]);
+            }
+            for (s, row) in b_sum.iter_mut().zip(grad.chunks_exact(width)) {
+                *s = row.iter().sum::<f32>();
+            }
+            let grad_m = MatRef::rows(&grad, filters, width);
+            let cols = MatRef::rows(
+                &cols[group.start * cols_len..group.end * cols_len],
+                patch,
+                width,
+            );
+            matmul(w_sum, grad_m, cols.t(), false, Threads::One);
+            if want_x {
+                let mut patch_grad = buffer(patch * width);
+                matmul(&mut patch_grad, weights_t, grad_m, false, Threads::One);
+                for (k, image) in x_part.chunks_exact_mut(g.image()).enumerate() {
+                    col2im(g, &patch_grad[k * positions..], width, image);
                 }
             }
         });
-    // The parts in order.
+    // The groups in order.
     let mut b = vec![0.0; filters];
     let mut w = vec![0.0; filters * patch];
     for sum in sums.chunks_exact(sums_len) {
@@ -375,10 +473,11 @@ pub(super) fn backward_from(
     }
 }
 
-fn backward(saved: &Saved, grad: Vec<f32>, want_x: bool) -> Grads {
+fn backward<I: Host>(saved: &Saved<I>, grad: &[f32], want_x: bool) -> Grads {
     let g = &saved.geometry;
     let out_len = g.filters * g.positions();
-    backward_from(g, saved.batch, &saved.cols, &saved.w, want_x, |n, into| {
+    let w = I::slice(&saved.w);
+    backward_from(g, saved.batch, &saved.cols, &w, want_x, |n, into| {
         into.copy_from_slice(&grad[n * out_len..][..out_len]);
         if let Some(y) = &saved.y {
             saved
@@ -388,7 +487,7 @@ fn backward(saved: &Saved, grad: Vec<f32>, want_x: bool) -> Grads {
     })
 }
 
-fn plain<I: Backend>(
+fn plain<I: Host>(
     x: Tensor<I, 4>,
     w: Tensor<I, 4>,
     b: Tensor<I, 1>,
@@ -397,10 +496,11 @@ fn plain<I: Backend>(
 ) -> Tensor<I, 4> {
     let batch = x.dims()[0];
     let device = x.device();
+    let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
     let (y, _) = forward(
-        &host::values(x),
-        &host::values(w),
-        &host::values(b),
+        &I::slice(&x),
+        &I::slice(&w),
+        &I::slice(&b),
         &g,
         activation,
         false,
@@ -411,36 +511,46 @@ fn plain<I: Backend>(
 #[derive(Debug)]
 struct ConvBackward;
 
-impl<I: Backend> Backward<I, 3> for ConvBackward {
-    type State = Arc<Saved>;
+impl<I: Host> Backward<I, 3> for ConvBackward {
+    type State = Arc<Saved<I>>;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
-        let grad = host::wrap::<I, 4>(grads.consume::<I>(&ops.node));
-        let device = grad.device();
+        let grad = grads.consume::<I>(&ops.node);
+        let device = I::float_device(&grad);
         let saved = &ops.state;
         let g = saved.geometry;
-        let computed = backward(saved, host::values(grad), node_x.is_some());
-        if let (Some(node), Some(x)) = (node_x, computed.x) {
-            let dims = [saved.batch, g.channels, g.height, g.width];
-            grads.register::<I>(
-                node.id,
-                host::primitive(host::tensor::<I, 4>(x, dims, &device)),
-            );
-        }
-        if let Some(node) = node_w {
-            let dims = [g.filters, g.channels, g.kernel, g.kernel];
-            let w = host::tensor::<I, 4>(computed.w, dims, &device);
-            grads.register::<I>(node.id, host::primitive(w));
-        }
-        if let Some(node) = node_b {
-            let b = host::tensor::<I, 1>(computed.b, [g.filters], &device);
-            grads.register::<I>(node.id, host::primitive(b));
-        }
+        let computed = backward(saved, &I::slice(&grad), node_x.is_some());
+        let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
+        register::<I>(grads, nodes, computed, saved.batch, &g, &device);
     }
 }
 
-fn tracked<I: Backend>(
+/// Hands the gradients to the nodes that asked for them.
+pub(super) fn register<I: Backend>(
+    grads: &mut Gradients,
+    [node_x, node_w, node_b]: [Option<NodeId>; 3],
+    computed: Grads,
+    batch: usize,
+    g: &Geometry,
+    device: &I::Device,
+) {
+    if let (Some(node), Some(x)) = (node_x, computed.x) {
+        let dims = [batch, g.channels, g.height, g.width];
+        grads.register::<I>(node, host::primitive(host::tensor::<I, 4>(x, dims, device)));
+    }
+    if let Some(node) = node_w {
+        let dims = [g.filters, g.channels, g.kernel, g.kernel];
+        let w = host::tensor::<I, 4>(computed.w, dims, device);
+        grads.register::<I>(node, host::primitive(w));
+    }
+    if let Some(node) = node_b {
+        let b = host::tensor::<I, 1>(computed.b, [g.filters], device);
+        grads.register::<I>(node, host::primitive(b));
+    }
+}
+
+fn tracked<I: Host>(
     x: Tensor<Autodiff<I>, 4>,
     w: Tensor<Autodiff<I>, 4>,
     b: Tensor<Autodiff<I>, 1>,
@@ -448,13 +558,12 @@ fn tracked<I: Backend>(
     activation: Elementwise,
 ) -> Tensor<Autodiff<I>, 4> {
     let batch = x.dims()[0];
+    let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
-    let device = host::inner::<I, 4>(&x).device();
-    let wv = host::values(host::inner::<I, 4>(&w));
     let (y, cols) = forward(
-        &host::values(host::inner::<I, 4>(&x)),
-        &wv,
-        &host::values(host::inner::<I, 1>(&b)),
+        &I::slice(&x.primitive),
+        &I::slice(&w.primitive),
+        &I::slice(&b.primitive),
         &g,
         activation,
         true,
@@ -470,7 +579,7 @@ fn tracked<I: Backend>(
         OpsKind::Tracked(prep) => prep.finish(
             Arc::new(Saved {
                 cols: cols.unwrap_or_default(),
-                w: wv,
+                w: w.primitive.clone(),
                 y: saved_y,
                 batch,
                 geometry: g,
@@ -501,7 +610,7 @@ mod tests {
         (2, 2, 3, 3, 2, 4, 1, Padding::Same),
     ];
 
-    fn matches_burn<I: Backend>() {
+    fn matches_burn<I: Host>() {
         let device = Default::default();
         for (batch, channels, height, width, filters, kernel, stride, padding) in CASES {
             let g = Geometry::new([channels, height, width], filters, kernel, stride, padding);

@@ -7,7 +7,7 @@
 //! at a window's maximum is the derivative at the pooled value, so the pooled output is all
 //! the backward pass keeps of the convolution's output.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -15,12 +15,14 @@ use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::prelude::*;
+use burn::tensor::ops::FloatTensor;
 use rayon::prelude::*;
 
 use super::activation::Elementwise;
-use super::conv::{self, Geometry, backward_from, convolve};
-use super::host::{self, Mode, cast, on_cpu};
+use super::conv::{self, Geometry, backward_from, convolve, groups, split};
+use super::host::{self, Host, Mode, cast, on_cpu};
 use super::max_pool::{self, Window, pool_plane};
+use super::workspace::{Buffer, buffer};
 
 /// What the fused operation gives: the pooled batch, and the convolution's output for the
 /// first image, `[1, filters, out_height, out_width]`, when a preview asked for it.
@@ -42,27 +44,29 @@ pub(crate) fn conv_pool<B: Backend>(
     window: Window,
     capture: bool,
 ) -> Pooled<B> {
+    let operation = Operation {
+        geometry,
+        activation,
+        window,
+        capture,
+    };
     on_cpu!(B, |I, mode| {
-        let first_conv = capture.then(|| first_image::<B>(&x, &w, &b, geometry, activation));
-        let output = match mode {
-            Mode::Plain => cast(plain::<I>(
-                cast(x),
-                cast(w),
-                cast(b),
-                geometry,
-                activation,
-                window,
-            )),
-            Mode::Tracked => cast(tracked::<I>(
-                cast(x),
-                cast(w),
-                cast(b),
-                geometry,
-                activation,
-                window,
-            )),
+        let (output, first): (Tensor<B, 4>, _) = match mode {
+            Mode::Plain => {
+                let (y, first) = plain::<I>(cast(x), cast(w), cast(b), operation);
+                (cast(y), first)
+            }
+            Mode::Tracked => {
+                let (y, first) = tracked::<I>(cast(x), cast(w), cast(b), operation);
+                (cast(y), first)
+            }
         };
-        Pooled { output, first_conv }
+        let device = output.device();
+        let dims = [1, geometry.filters, geometry.out_height, geometry.out_width];
+        Pooled {
+            output,
+            first_conv: first.map(|first| host::tensor(first, dims, &device)),
+        }
     });
     let convolved = conv::reference(x, w, b, geometry, activation);
     Pooled {
@@ -71,32 +75,30 @@ pub(crate) fn conv_pool<B: Backend>(
     }
 }
 
-/// The convolution of the first image alone (one image's work: the capture's bounded cost).
-fn first_image<B: Backend>(
-    x: &Tensor<B, 4>,
-    w: &Tensor<B, 4>,
-    b: &Tensor<B, 1>,
-    g: Geometry,
+/// The fused operation's settings.
+#[derive(Clone, Copy, Debug)]
+struct Operation {
+    geometry: Geometry,
     activation: Elementwise,
-) -> Tensor<B, 4> {
-    let device = x.device();
-    let image = host::values(x.clone().narrow(0, 0, 1).detach());
-    let mut cols = vec![0.0; g.patch() * g.positions()];
-    let mut out = vec![0.0; g.filters * g.positions()];
-    convolve(
-        &g,
-        &image,
-        &host::values(w.clone().detach()),
-        &host::values(b.clone().detach()),
-        activation,
-        &mut cols,
-        &mut out,
-    );
-    host::tensor(out, [1, g.filters, g.out_height, g.out_width], &device)
+    window: Window,
+    capture: bool,
 }
 
-/// The pooled output of a batch, where each maximum was in its convolution plane, and the
-/// patches of every image (kept for the backward pass when `keep_cols`).
+/// What the fused forward pass computes of a batch.
+struct Forward {
+    /// The pooled output.
+    y: Buffer<f32>,
+    /// Where each maximum was in its convolution plane.
+    at: Buffer<u32>,
+    /// The patches of every image, kept for the backward pass.
+    cols: Option<Buffer<f32>>,
+    /// The convolution output of the first image, for a capture.
+    first: Option<Vec<f32>>,
+}
+
+/// The fused pass over a batch, by groups of images; with `keep_cols`, the patches are kept
+/// for the backward pass, and with `capture`, the first image's convolution output.
+#[allow(clippy::too_many_arguments)]
 fn forward(
     x: &[f32],
     w: &[f32],
@@ -105,78 +107,97 @@ fn forward(
     activation: Elementwise,
     window: &Window,
     keep_cols: bool,
-) -> (Vec<f32>, Vec<u32>, Option<Vec<f32>>) {
+    capture: bool,
+) -> Forward {
     let batch = x.len() / g.image();
-    let cols_len = g.patch() * g.positions();
-    let pooled_len = g.filters * window.out_plane();
-    let mut y = vec![0.0; batch * pooled_len];
-    let mut at = vec![0u32; batch * pooled_len];
-    let mut cols = vec![0.0; if keep_cols { batch * cols_len } else { 0 }];
-    let mut cols_parts: Vec<&mut [f32]> = if keep_cols {
-        cols.chunks_mut(cols_len).collect()
+    let groups = groups(batch);
+    let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
+    let out_plane = window.out_plane();
+    let pooled_len = g.filters * out_plane;
+    let mut y = buffer(batch * pooled_len);
+    let mut at = buffer(batch * pooled_len);
+    let mut cols = buffer(if keep_cols { batch * cols_len } else { 0 });
+    let kept = if keep_cols {
+        split(&mut cols, &groups, cols_len)
     } else {
-        (0..batch).map(|_| Default::default()).collect()
+        groups.iter().map(|_| Default::default()).collect()
     };
-    y.par_chunks_mut(pooled_len)
-        .zip(at.par_chunks_mut(pooled_len))
-        .zip(x.par_chunks(g.image()))
-        .zip(cols_parts.par_iter_mut())
-        .for_each_init(
-            || {
-                let scratch = vec![0.0; if keep_cols { 0 } else { cols_len }];
-                (scratch, vec![0.0; g.filters * g.positions()])
-            },
-            |(scratch, out), (((y, at), image), kept)| {
-                let cols = if keep_cols {
-                    &mut **kept
-                } else {
-                    &mut scratch[..]
-                };
-                convolve(g, image, w, b, activation, cols, out);
-                for ((plane, y), at) in out
-                    .chunks_exact(g.positions())
-                    .zip(y.chunks_exact_mut(window.out_plane()))
-                    .zip(at.chunks_exact_mut(window.out_plane()))
-                {
-                    pool_plane(window, plane, y, at);
+    let first = Mutex::new(None);
+    split(&mut y, &groups, pooled_len)
+        .into_par_iter()
+        .zip(split(&mut at, &groups, pooled_len))
+        .zip(kept)
+        .zip(groups.par_iter())
+        .for_each(|(((y, at), kept), group)| {
+            let count = group.len();
+            let width = count * positions;
+            let mut own = buffer(if keep_cols { 0 } else { count * cols_len });
+            let cols = if keep_cols { kept } else { &mut own[..] };
+            let mut out = buffer(g.filters * width);
+            let images = &x[group.start * g.image()..group.end * g.image()];
+            convolve(g, images, count, w, b, activation, cols, &mut out);
+            for (f, row) in out.chunks_exact(width).enumerate() {
+                for (k, plane) in row.chunks_exact(positions).enumerate() {
+                    let o = k * pooled_len + f * out_plane;
+                    pool_plane(
+                        window,
+                        plane,
+                        &mut y[o..][..out_plane],
+                        &mut at[o..][..out_plane],
+                    );
                 }
-            },
-        );
-    (y, at, keep_cols.then_some(cols))
+            }
+            if capture && group.start == 0 {
+                let image: Vec<f32> = out
+                    .chunks_exact(width)
+                    .flat_map(|row| &row[..positions])
+                    .copied()
+                    .collect();
+                *first.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
+            }
+        });
+    Forward {
+        y,
+        at,
+        cols: keep_cols.then_some(cols),
+        first: first.into_inner().unwrap_or_else(PoisonError::into_inner),
+    }
 }
 
-fn plain<I: Backend>(
+fn plain<I: Host>(
     x: Tensor<I, 4>,
     w: Tensor<I, 4>,
     b: Tensor<I, 1>,
-    g: Geometry,
-    activation: Elementwise,
-    window: Window,
-) -> Tensor<I, 4> {
+    op: Operation,
+) -> (Tensor<I, 4>, Option<Vec<f32>>) {
+    let (g, window) = (op.geometry, op.window);
     let batch = x.dims()[0];
     let device = x.device();
-    let (y, _, _) = forward(
-        &host::values(x),
-        &host::values(w),
-        &host::values(b),
+    let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
+    let pass = forward(
+        &I::slice(&x),
+        &I::slice(&w),
+        &I::slice(&b),
         &g,
-        activation,
+        op.activation,
         &window,
         false,
+        op.capture,
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
-    host::tensor(y, dims, &device)
+    (host::tensor(pass.y.into_vec(), dims, &device), pass.first)
 }
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]
-struct Saved {
-    cols: Vec<f32>,
-    w: Vec<f32>,
+struct Saved<I: Backend> {
+    cols: Buffer<f32>,
+    /// The weights, shared with burn.
+    w: FloatTensor<I>,
     /// The pooled output: the activation's value at each window's maximum.
-    y: Vec<f32>,
+    y: Buffer<f32>,
     /// Where each maximum was in its convolution plane.
-    at: Vec<u32>,
+    at: Buffer<u32>,
     batch: usize,
     geometry: Geometry,
     window: Window,
@@ -186,24 +207,25 @@ struct Saved {
 #[derive(Debug)]
 struct ConvPoolBackward;
 
-impl<I: Backend> Backward<I, 3> for ConvPoolBackward {
-    type State = Arc<Saved>;
+impl<I: Host> Backward<I, 3> for ConvPoolBackward {
+    type State = Arc<Saved<I>>;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
-        let grad = host::wrap::<I, 4>(grads.consume::<I>(&ops.node));
-        let device = grad.device();
+        let grad = grads.consume::<I>(&ops.node);
+        let device = I::float_device(&grad);
+        let grad = I::slice(&grad);
         let s = &ops.state;
-        let g = s.geometry;
-        let grad = host::values(grad);
-        let pooled_len = g.filters * s.window.out_plane();
-        let computed = backward_from(&g, s.batch, &s.cols, &s.w, node_x.is_some(), |n, into| {
+        let (g, out_plane) = (s.geometry, s.window.out_plane());
+        let pooled_len = g.filters * out_plane;
+        let w = I::slice(&s.w);
+        let computed = backward_from(&g, s.batch, &s.cols, &w, node_x.is_some(), |n, into| {
             into.fill(0.0);
             let range = n * pooled_len..(n + 1) * pooled_len;
             for (f, ((grad, y), at)) in grad[range.clone()]
-                .chunks_exact(s.window.out_plane())
-                .zip(s.y[range.clone()].chunks_exact(s.window.out_plane()))
-                .zip(s.at[range].chunks_exact(s.window.out_plane()))
+                .chunks_exact(out_plane)
+                .zip(s.y[range.clone()].chunks_exact(out_plane))
+                .zip(s.at[range].chunks_exact(out_plane))
                 .enumerate()
             {
                 let plane = &mut into[f * g.positions()..][..g.positions()];
@@ -212,68 +234,54 @@ impl<I: Backend> Backward<I, 3> for ConvPoolBackward {
                 }
             }
         });
-        if let (Some(node), Some(x)) = (node_x, computed.x) {
-            let dims = [s.batch, g.channels, g.height, g.width];
-            grads.register::<I>(
-                node.id,
-                host::primitive(host::tensor::<I, 4>(x, dims, &device)),
-            );
-        }
-        if let Some(node) = node_w {
-            let dims = [g.filters, g.channels, g.kernel, g.kernel];
-            let w = host::tensor::<I, 4>(computed.w, dims, &device);
-            grads.register::<I>(node.id, host::primitive(w));
-        }
-        if let Some(node) = node_b {
-            let b = host::tensor::<I, 1>(computed.b, [g.filters], &device);
-            grads.register::<I>(node.id, host::primitive(b));
-        }
+        let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
+        conv::register::<I>(grads, nodes, computed, s.batch, &g, &device);
     }
 }
 
-fn tracked<I: Backend>(
+fn tracked<I: Host>(
     x: Tensor<Autodiff<I>, 4>,
     w: Tensor<Autodiff<I>, 4>,
     b: Tensor<Autodiff<I>, 1>,
-    g: Geometry,
-    activation: Elementwise,
-    window: Window,
-) -> Tensor<Autodiff<I>, 4> {
+    op: Operation,
+) -> (Tensor<Autodiff<I>, 4>, Option<Vec<f32>>) {
+    let (g, window) = (op.geometry, op.window);
     let batch = x.dims()[0];
+    let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
-    let device = host::inner::<I, 4>(&x).device();
-    let wv = host::values(host::inner::<I, 4>(&w));
-    let (y, at, cols) = forward(
-        &host::values(host::inner::<I, 4>(&x)),
-        &wv,
-        &host::values(host::inner::<I, 1>(&b)),
+    let pass = forward(
+        &I::slice(&x.primitive),
+        &I::slice(&w.primitive),
+        &I::slice(&b.primitive),
         &g,
-        activation,
+        op.activation,
         &window,
         true,
+        op.capture,
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
-    let out = host::primitive(host::tensor::<I, 4>(y.clone(), dims, &device));
+    let out = host::primitive(host::tensor::<I, 4>(pass.y.to_vec(), dims, &device));
     let prep = ConvPoolBackward
         .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
         .compute_bound()
         .stateful();
-    host::wrap_tracked(match prep {
+    let output = host::wrap_tracked(match prep {
         OpsKind::Tracked(prep) => prep.finish(
             Arc::new(Saved {
-                cols: cols.unwrap_or_default(),
-                w: wv,
-                y,
-                at,
+                cols: pass.cols.unwrap_or_default(),
+                w: w.primitive.clone(),
+                y: pass.y,
+                at: pass.at,
                 batch,
                 geometry: g,
                 window,
-                activation,
+                activation: op.activation,
             }),
             out,
         ),
         OpsKind::UnTracked(prep) => prep.finish(out),
-    })
+    });
+    (output, pass.first)
 }
 
 #[cfg(test)]
@@ -302,7 +310,7 @@ mod tests {
         (5, 3, 10, 6, 5, 1, Padding::Same, 3, 3),
     ];
 
-    fn matches_burn<I: Backend>() {
+    fn matches_burn<I: Host>() {
         let device = Default::default();
         for (batch, channels, size, filters, kernel, stride, padding, pool, pool_stride) in CASES {
             let g = Geometry::new([channels, size, size], filters, kernel, stride, padding);

@@ -9,10 +9,11 @@ use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::prelude::*;
+use burn::tensor::ops::FloatTensor;
 
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
-use super::host::{self, Mode, cast, on_cpu};
+use super::host::{self, Host, Mode, cast, on_cpu};
 
 /// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
 /// kernel on the CPU backends, burn's operations elsewhere.
@@ -81,12 +82,12 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
     y
 }
 
-/// What the backward pass needs from the forward pass.
+/// What the backward pass needs from the forward pass: the input and the weights (shared
+/// with burn, not copied) and, where the activation's derivative needs it, the output.
 #[derive(Debug)]
-struct Saved {
-    x: Vec<f32>,
-    w: Vec<f32>,
-    /// The output, where the activation's derivative needs it.
+struct Saved<I: Backend> {
+    x: FloatTensor<I>,
+    w: FloatTensor<I>,
     y: Option<Vec<f32>>,
     dims: Dims,
     activation: Elementwise,
@@ -99,7 +100,7 @@ struct Grads {
     b: Vec<f32>,
 }
 
-fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
+fn backward<I: Host>(saved: &Saved<I>, mut grad: Vec<f32>, want_x: bool) -> Grads {
     let Dims {
         batch,
         inputs,
@@ -117,7 +118,7 @@ fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
     let mut w = vec![0.0; inputs * units];
     matmul(
         &mut w,
-        MatRef::rows(&saved.x, batch, inputs).t(),
+        MatRef::rows(&I::slice(&saved.x), batch, inputs).t(),
         grad_m,
         false,
         Threads::Pool,
@@ -127,7 +128,7 @@ fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
         matmul(
             &mut x,
             grad_m,
-            MatRef::rows(&saved.w, inputs, units).t(),
+            MatRef::rows(&I::slice(&saved.w), inputs, units).t(),
             false,
             Threads::Pool,
         );
@@ -136,7 +137,7 @@ fn backward(saved: &Saved, mut grad: Vec<f32>, want_x: bool) -> Grads {
     Grads { x, w, b }
 }
 
-fn plain<I: Backend>(
+fn plain<I: Host>(
     x: Tensor<I, 2>,
     w: Tensor<I, 2>,
     b: Tensor<I, 1>,
@@ -150,10 +151,11 @@ fn plain<I: Backend>(
         inputs,
         units,
     };
+    let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
     let y = forward(
-        &host::values(x),
-        &host::values(w),
-        &host::values(b),
+        &I::slice(&x),
+        &I::slice(&w),
+        &I::slice(&b),
         dims,
         activation,
     );
@@ -163,20 +165,20 @@ fn plain<I: Backend>(
 #[derive(Debug)]
 struct DenseBackward;
 
-impl<I: Backend> Backward<I, 3> for DenseBackward {
-    type State = Arc<Saved>;
+impl<I: Host> Backward<I, 3> for DenseBackward {
+    type State = Arc<Saved<I>>;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
-        let grad = host::wrap::<I, 2>(grads.consume::<I>(&ops.node));
-        let device = grad.device();
+        let grad = grads.consume::<I>(&ops.node);
+        let device = I::float_device(&grad);
         let saved = &ops.state;
         let Dims {
             batch,
             inputs,
             units,
         } = saved.dims;
-        let computed = backward(saved, host::values(grad), node_x.is_some());
+        let computed = backward(saved, I::slice(&grad).into_owned(), node_x.is_some());
         if let (Some(node), Some(x)) = (node_x, computed.x) {
             let x = host::tensor::<I, 2>(x, [batch, inputs], &device);
             grads.register::<I>(node.id, host::primitive(x));
@@ -192,7 +194,7 @@ impl<I: Backend> Backward<I, 3> for DenseBackward {
     }
 }
 
-fn tracked<I: Backend>(
+fn tracked<I: Host>(
     x: Tensor<Autodiff<I>, 2>,
     w: Tensor<Autodiff<I>, 2>,
     b: Tensor<Autodiff<I>, 1>,
@@ -205,14 +207,12 @@ fn tracked<I: Backend>(
         inputs,
         units,
     };
+    let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
-    let device = host::inner::<I, 2>(&x).device();
-    let xv = host::values(host::inner::<I, 2>(&x));
-    let wv = host::values(host::inner::<I, 2>(&w));
     let y = forward(
-        &xv,
-        &wv,
-        &host::values(host::inner::<I, 1>(&b)),
+        &I::slice(&x.primitive),
+        &I::slice(&w.primitive),
+        &I::slice(&b.primitive),
         dims,
         activation,
     );
@@ -225,8 +225,8 @@ fn tracked<I: Backend>(
     host::wrap_tracked(match prep {
         OpsKind::Tracked(prep) => prep.finish(
             Arc::new(Saved {
-                x: xv,
-                w: wv,
+                x: x.primitive.clone(),
+                w: w.primitive.clone(),
                 y: saved_y,
                 dims,
                 activation,
@@ -249,7 +249,7 @@ mod tests {
         Elementwise::Tanh,
     ];
 
-    fn matches_burn<I: Backend>() {
+    fn matches_burn<I: Host>() {
         let device = Default::default();
         for (batch, inputs, units) in [(1, 1, 1), (3, 7, 5), (128, 33, 10), (17, 100, 65)] {
             for activation in ACTIVATIONS {

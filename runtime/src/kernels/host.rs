@@ -7,6 +7,7 @@
 //! kernel for that backend. Any other backend (CUDA) keeps burn's operations.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 
 use burn::backend::Autodiff;
 use burn::prelude::*;
@@ -68,9 +69,77 @@ pub(crate) enum Mode {
     Tracked,
 }
 
-/// The values of a tensor, row-major.
-pub(crate) fn values<I: Backend, const D: usize>(tensor: Tensor<I, D>) -> Vec<f32> {
-    tensor
+/// A CPU backend whose tensors the kernels read in place.
+pub(crate) trait Host: Backend {
+    /// The values of `tensor`, row-major: borrowed where the tensor is contiguous (parameters,
+    /// activations and gradients are), copied otherwise.
+    fn slice(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]>;
+}
+
+#[cfg(feature = "ndarray")]
+impl Host for burn::backend::NdArray {
+    fn slice(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]> {
+        match tensor {
+            burn::backend::ndarray::NdArrayTensor::F32(storage) => {
+                let view = storage.view();
+                if let Some(values) = view.to_slice() {
+                    return Cow::Borrowed(values);
+                }
+                // A permuted view (the gradient of a Flatten, say): gathered by its strides,
+                // which is much faster than ndarray's iterator over dynamic dimensions.
+                match view.as_slice_memory_order() {
+                    Some(memory) => {
+                        let strides: Vec<isize> = view.strides().to_vec();
+                        let start = strides
+                            .iter()
+                            .zip(view.shape())
+                            .filter(|(s, _)| **s < 0)
+                            .map(|(s, d)| -s * (*d as isize - 1))
+                            .sum::<isize>();
+                        Cow::Owned(gather(memory, start, view.shape(), &strides))
+                    }
+                    None => Cow::Owned(view.iter().copied().collect()),
+                }
+            }
+            other => Cow::Owned(copied::<Self>(other)),
+        }
+    }
+}
+
+#[cfg(feature = "flex")]
+impl Host for burn::backend::Flex {
+    fn slice(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]> {
+        match tensor.as_slice::<f32>() {
+            Some(values) => Cow::Borrowed(values),
+            None => Cow::Owned(copied::<Self>(tensor)),
+        }
+    }
+}
+
+/// The values at `start + Σ index·stride` of `memory`, for every index of `shape` in
+/// row-major order.
+#[cfg(feature = "ndarray")]
+fn gather(memory: &[f32], start: isize, shape: &[usize], strides: &[isize]) -> Vec<f32> {
+    fn walk(out: &mut Vec<f32>, memory: &[f32], at: isize, shape: &[usize], strides: &[isize]) {
+        match (shape, strides) {
+            ([n], [s]) => out.extend((0..*n as isize).map(|i| memory[(at + i * s) as usize])),
+            ([n, shape @ ..], [s, strides @ ..]) => {
+                for i in 0..*n as isize {
+                    walk(out, memory, at + i * s, shape, strides);
+                }
+            }
+            _ => out.push(memory[at as usize]),
+        }
+    }
+    let mut out = Vec::with_capacity(shape.iter().product());
+    walk(&mut out, memory, start, shape, strides);
+    out
+}
+
+/// The values of a tensor of another layout or type, copied and converted to `f32`.
+#[allow(dead_code)]
+fn copied<I: Backend>(tensor: &FloatTensor<I>) -> Vec<f32> {
+    wrap::<I, 1>(tensor.clone())
         .into_data()
         .convert::<f32>()
         .into_vec::<f32>()
@@ -103,14 +172,40 @@ pub(crate) fn tracked<I: Backend, const D: usize>(
     tensor.into_primitive().tensor()
 }
 
-/// The inner backend's tensor of an autodiff tensor (sharing its values).
-pub(crate) fn inner<I: Backend, const D: usize>(tensor: &FloatTensor<Autodiff<I>>) -> Tensor<I, D> {
-    wrap(tensor.primitive.clone())
-}
-
 /// A tracked tensor around an autodiff tensor.
 pub(crate) fn wrap_tracked<I: Backend, const D: usize>(
     tensor: FloatTensor<Autodiff<I>>,
 ) -> Tensor<Autodiff<I>, D> {
     Tensor::from_primitive(TensorPrimitive::Float(tensor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testing::random;
+
+    fn reads_every_layout<I: Host>() {
+        let device = Default::default();
+        let x = random::<I, 4>([2, 3, 4, 5], 1, &device);
+        for axes in [[0, 1, 2, 3], [0, 3, 1, 2], [0, 2, 3, 1], [3, 2, 1, 0]] {
+            let permuted = x.clone().permute(axes);
+            let expected = permuted.clone().into_data().to_vec::<f32>().unwrap();
+            let primitive = primitive(permuted);
+            assert_eq!(I::slice(&primitive).as_ref(), expected, "axes {axes:?}");
+        }
+        let flipped = x.clone().flip([1, 3]);
+        let expected = flipped.clone().into_data().to_vec::<f32>().unwrap();
+        assert_eq!(I::slice(&primitive(flipped)).as_ref(), expected, "flipped");
+    }
+
+    #[test]
+    fn reads_every_layout_on_ndarray() {
+        reads_every_layout::<burn::backend::NdArray>();
+    }
+
+    #[cfg(feature = "flex")]
+    #[test]
+    fn reads_every_layout_on_flex() {
+        reads_every_layout::<burn::backend::Flex>();
+    }
 }

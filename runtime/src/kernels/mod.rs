@@ -11,6 +11,8 @@
 //! - [`host`]: which backend a component runs on, and moving values to and from burn.
 //! - [`gemm`]: the matrix product.
 //! - [`activation`]: the activations a kernel fuses.
+//! - [`workspace`]: buffers reused from step to step.
+//! - [`adam`]: Adam's step in one pass per parameter.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //!
@@ -20,12 +22,14 @@
 //! fixed order, so a seed gives the same bits on every run, however rayon schedules the work.
 
 pub(crate) mod activation;
+pub(crate) mod adam;
 pub(crate) mod conv;
 pub(crate) mod conv_pool;
 pub(crate) mod dense;
 pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;
+pub(crate) mod workspace;
 
 #[cfg(test)]
 pub(crate) mod testing {

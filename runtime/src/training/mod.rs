@@ -21,8 +21,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use burn::optim::{
-    AdamConfig, GradientsParams, Optimizer as BurnOptimizer, RmsPropConfig, SgdConfig,
-    momentum::MomentumConfig,
+    GradientsParams, Optimizer as BurnOptimizer, RmsPropConfig, SgdConfig, momentum::MomentumConfig,
 };
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -37,6 +36,7 @@ use crate::components::train::{BatchLoss, MetricSums};
 use crate::error::{Error, Result};
 use crate::graph::Model;
 use crate::graph::model::{Graph, Pass};
+use crate::kernels::adam::FusedAdam;
 use crate::value::Value;
 
 /// Elements per batch when measuring validation or test data.
@@ -188,7 +188,7 @@ impl<B: AutodiffBackend> Model<B> {
                 )
             }
             Optimizer::Adam { learning_rate } => {
-                self.train_with(AdamConfig::new().init(), learning_rate, &settings)
+                self.train_with(FusedAdam::new().init(), learning_rate, &settings)
             }
             Optimizer::RmsProp { learning_rate } => {
                 // Plain RMSProp (PyTorch's defaults: alpha 0.99, no momentum).

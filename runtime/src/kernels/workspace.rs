@@ -1,0 +1,144 @@
+//! Buffers that the kernels reuse from step to step.
+//!
+//! A training step needs the same large buffers every time (patches, per-group outputs and
+//! gradients). Freshly allocated, each is mapped from the system and faulted in page by page,
+//! which cost as much as the products themselves; kept here, a buffer of last step is handed
+//! out again. A reused buffer holds stale values, not zeros: a kernel writes every value
+//! before reading it, or asks for [`zeroed`].
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, PoisonError};
+
+/// The buffers kept for each element type: at most this many, and none above `MAX_LEN`.
+const KEPT: usize = 64;
+const MAX_LEN: usize = 1 << 26;
+
+/// An element type whose buffers are kept.
+pub(crate) trait Element: Copy + Default + Send + 'static {
+    /// The buffers kept.
+    fn kept() -> &'static Mutex<Vec<Vec<Self>>>;
+}
+
+impl Element for f32 {
+    fn kept() -> &'static Mutex<Vec<Vec<Self>>> {
+        static KEPT_F32: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+        &KEPT_F32
+    }
+}
+
+impl Element for u32 {
+    fn kept() -> &'static Mutex<Vec<Vec<Self>>> {
+        static KEPT_U32: Mutex<Vec<Vec<u32>>> = Mutex::new(Vec::new());
+        &KEPT_U32
+    }
+}
+
+/// A buffer of `len` values that goes back to be kept when dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Buffer<T: Element>(Vec<T>);
+
+/// A buffer of `len` values, reused where one is kept: its values are stale, to be
+/// overwritten.
+pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
+    let reused = {
+        let mut kept = T::kept().lock().unwrap_or_else(PoisonError::into_inner);
+        // The smallest kept buffer that is large enough.
+        let best = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        best.map(|i| kept.swap_remove(i))
+    };
+    let mut values = reused.unwrap_or_default();
+    values.resize(len, T::default());
+    values.truncate(len);
+    Buffer(values)
+}
+
+/// A buffer of `len` zeros.
+pub(crate) fn zeroed<T: Element>(len: usize) -> Buffer<T> {
+    let mut buffer = buffer(len);
+    buffer.fill(T::default());
+    buffer
+}
+
+impl<T: Element> Drop for Buffer<T> {
+    fn drop(&mut self) {
+        let values = std::mem::take(&mut self.0);
+        if values.capacity() == 0 || values.capacity() > MAX_LEN {
+            return;
+        }
+        let mut kept = T::kept().lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < KEPT {
+            kept.push(values);
+        }
+    }
+}
+
+impl<T: Element> Buffer<T> {
+    /// The values, to hand to burn as a tensor's data (they are not kept then).
+    pub fn into_vec(mut self) -> Vec<T> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl<T: Element> Deref for Buffer<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Element> DerefMut for Buffer<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An element type of this test alone, so that no other test takes its buffers.
+    #[derive(Clone, Copy, Default, Debug, PartialEq)]
+    struct Probe(u8);
+
+    impl Element for Probe {
+        fn kept() -> &'static Mutex<Vec<Vec<Self>>> {
+            static KEPT_PROBE: Mutex<Vec<Vec<Probe>>> = Mutex::new(Vec::new());
+            &KEPT_PROBE
+        }
+    }
+
+    #[test]
+    fn a_dropped_buffer_is_handed_out_again_with_its_values() {
+        let mut first = buffer::<Probe>(1000);
+        first.fill(Probe(7));
+        let at = first.as_ptr();
+        drop(first);
+        let again = buffer::<Probe>(900);
+        assert_eq!(
+            (again.as_ptr(), again.len()),
+            (at, 900),
+            "the same allocation"
+        );
+        assert!(
+            again.iter().all(|v| *v == Probe(7)),
+            "stale values, not zeros"
+        );
+        drop(again);
+        let zeros = zeroed::<Probe>(1200);
+        assert_eq!(zeros.len(), 1200);
+        assert!(zeros.iter().all(|v| *v == Probe(0)));
+        let given = zeros.into_vec();
+        assert_eq!(given.len(), 1200);
+        assert_eq!(
+            Probe::kept().lock().unwrap().len(),
+            1,
+            "a buffer given away is not kept"
+        );
+    }
+}
