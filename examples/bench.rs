@@ -523,7 +523,8 @@ fn bench<B: AutodiffBackend>(
             Net::Cnn => group::<B, Cnn<B>>(backend, net, args, data, subsets, &device)?,
         });
     }
-    let latency = if args.nets.contains(&Net::Mlp) {
+    // `--only` times one training variant alone (for a profiler): no latency then.
+    let latency = if args.nets.contains(&Net::Mlp) && args.only.is_none() {
         Some(latency::<B>(backend, data, subsets, &device)?)
     } else {
         None

@@ -15,6 +15,7 @@ use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 
 use super::host::{self, Host, cast, same};
+use super::workspace;
 
 /// Adam with burn's defaults (`beta_1` 0.9, `beta_2` 0.999, `epsilon` 1e-5; the tests
 /// compare every step with burn's default Adam).
@@ -101,49 +102,36 @@ impl FusedAdam {
         let eps = epsilon * bias_correction2_sqrt;
         let lr = lr as f32;
 
-        let p = host::primitive(tensor);
-        let g = host::primitive(grad);
-        let (p, g) = (I::slice(&p), I::slice(&g));
-        let n = p.len();
-        let mut new_p = vec![0.0; n];
-        let mut new_m = vec![0.0; n];
-        let mut new_v = vec![0.0; n];
-        let update = |(((p, g), (m, v)), (out_p, (out_m, out_v))): (
-            ((&[f32], &[f32]), (&[f32], &[f32])),
-            (&mut [f32], (&mut [f32], &mut [f32])),
-        )| {
-            for i in 0..p.len() {
-                let m = beta_1 * m[i] + (1.0 - beta_1) * g[i];
-                let v = beta_2 * v[i] + (1.0 - beta_2) * (g[i] * g[i]);
-                out_m[i] = m;
-                out_v[i] = v;
-                out_p[i] = p[i] - lr * ((m * combined) / (v.sqrt() + eps));
-            }
+        // In place where burn hands the buffers over (the parameter and the moments are
+        // held by nothing else between steps): no allocation.
+        let mut p = I::take(host::primitive(tensor));
+        let grad = host::primitive(grad);
+        let g = I::slice(&grad);
+        let (mut m, mut v) = match moments {
+            Some((m, v)) => (I::take(host::primitive(m)), I::take(host::primitive(v))),
+            None => (vec![0.0; p.len()], vec![0.0; p.len()]),
         };
-        let zeros;
-        let (m, v) = match &moments {
-            Some((m, v)) => (host::primitive(m.clone()), host::primitive(v.clone())),
-            None => {
-                zeros = host::primitive(Tensor::<I, D>::zeros(dims, &device));
-                (zeros.clone(), zeros)
-            }
-        };
-        let (m, v) = (I::slice(&m), I::slice(&v));
-        p.par_chunks(CHUNK)
+        p.par_chunks_mut(CHUNK)
             .zip(g.par_chunks(CHUNK))
-            .zip(m.par_chunks(CHUNK).zip(v.par_chunks(CHUNK)))
-            .zip(
-                new_p
-                    .par_chunks_mut(CHUNK)
-                    .zip(new_m.par_chunks_mut(CHUNK).zip(new_v.par_chunks_mut(CHUNK))),
-            )
-            .for_each(update);
+            .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+            .for_each(|((p, g), (m, v))| {
+                for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m = beta_1 * *m + (1.0 - beta_1) * g;
+                    *v = beta_2 * *v + (1.0 - beta_2) * (g * g);
+                    *p -= lr * ((*m * combined) / (v.sqrt() + eps));
+                }
+            });
+        drop(g);
+        // The gradient's buffer serves the next step's gradient.
+        if let Ok(values) = I::try_take(grad) {
+            workspace::keep(values);
+        }
         let state = AdamState::new(AdaptiveMomentumState::new(
             time,
-            host::tensor(new_m, dims, &device),
-            host::tensor(new_v, dims, &device),
+            host::tensor(m, dims, &device),
+            host::tensor(v, dims, &device),
         ));
-        (host::tensor(new_p, dims, &device), state)
+        (host::tensor(p, dims, &device), state)
     }
 }
 

@@ -277,15 +277,17 @@ fn col2im(g: &Geometry, cols: &[f32], row_stride: usize, image: &mut [f32]) {
     }
 }
 
-/// How many groups a batch's images are convolved in: each group is one matrix product, so
-/// products are large enough for the GEMM to run at speed, and there are enough groups to
-/// keep every core busy. The groups depend on the batch size alone, which also fixes the
-/// order in which weight gradients are summed.
-const GROUPS: usize = 8;
+/// The patches of a group of images fill at most this many values (512 KiB), so that they
+/// stay in a core's cache between im2col and the product that reads them.
+const GROUP_VALUES: usize = 1 << 17;
 
-/// The images of a batch of `batch`, in groups of consecutive images.
-pub(super) fn groups(batch: usize) -> Vec<Range<usize>> {
-    let per_group = batch.div_ceil(GROUPS).max(1);
+/// The images of a batch of `batch`, in groups of consecutive images: each group is one
+/// matrix product, as large as the cache allows (products of one image are too small for the
+/// GEMM to run at speed), and there are many groups to keep every core busy. The groups
+/// depend on the batch and the geometry alone, which also fixes the order in which the
+/// weight gradients are summed.
+pub(super) fn groups(g: &Geometry, batch: usize) -> Vec<Range<usize>> {
+    let per_group = (GROUP_VALUES / (g.patch() * g.positions())).clamp(1, batch.max(1));
     (0..batch)
         .step_by(per_group)
         .map(|start| start..(start + per_group).min(batch))
@@ -350,7 +352,7 @@ fn forward(
     keep_cols: bool,
 ) -> (Vec<f32>, Option<Buffer<f32>>) {
     let batch = x.len() / g.image();
-    let groups = groups(batch);
+    let groups = groups(g, batch);
     let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
     let out_len = g.filters * positions;
     let mut y = buffer(batch * out_len).into_vec();
@@ -415,7 +417,7 @@ pub(super) fn backward_from(
 ) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
     let cols_len = patch * positions;
-    let groups = groups(batch);
+    let groups = groups(g, batch);
     let sums_len = filters + filters * patch;
     let mut sums = buffer(groups.len() * sums_len);
     let mut x = zeroed(if want_x { batch * g.image() } else { 0 }).into_vec();

@@ -110,7 +110,7 @@ fn forward(
     capture: bool,
 ) -> Forward {
     let batch = x.len() / g.image();
-    let groups = groups(batch);
+    let groups = groups(g, batch);
     let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
     let out_plane = window.out_plane();
     let pooled_len = g.filters * out_plane;

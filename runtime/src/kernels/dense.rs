@@ -14,6 +14,7 @@ use burn::tensor::ops::FloatTensor;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
+use super::workspace::buffer;
 
 /// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
 /// kernel on the CPU backends, burn's operations elsewhere.
@@ -115,7 +116,8 @@ fn backward<I: Host>(saved: &Saved<I>, mut grad: Vec<f32>, want_x: bool) -> Grad
         b.iter_mut().zip(row).for_each(|(s, g)| *s += g);
     }
     let grad_m = MatRef::rows(&grad, batch, units);
-    let mut w = vec![0.0; inputs * units];
+    // Usually last step's gradient buffer, which Adam handed back.
+    let mut w = buffer(inputs * units).into_vec();
     matmul(
         &mut w,
         MatRef::rows(&I::slice(&saved.x), batch, inputs).t(),

@@ -74,6 +74,16 @@ pub(crate) trait Host: Backend {
     /// The values of `tensor`, row-major: borrowed where the tensor is contiguous (parameters,
     /// activations and gradients are), copied otherwise.
     fn slice(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]>;
+
+    /// The buffer of `tensor`, row-major, where nothing else holds it and burn can hand it
+    /// over without copying; otherwise the tensor back.
+    fn try_take(tensor: FloatTensor<Self>) -> Result<Vec<f32>, FloatTensor<Self>>;
+
+    /// The values of `tensor`, row-major, as a vector that the caller may change: its own
+    /// buffer where [`try_take`](Host::try_take) can have it, a copy otherwise.
+    fn take(tensor: FloatTensor<Self>) -> Vec<f32> {
+        Self::try_take(tensor).unwrap_or_else(|tensor| Self::slice(&tensor).into_owned())
+    }
 }
 
 #[cfg(feature = "ndarray")]
@@ -104,6 +114,20 @@ impl Host for burn::backend::NdArray {
             other => Cow::Owned(copied::<Self>(other)),
         }
     }
+
+    fn try_take(tensor: FloatTensor<Self>) -> Result<Vec<f32>, FloatTensor<Self>> {
+        let unique = matches!(
+            &tensor,
+            burn::backend::ndarray::NdArrayTensor::F32(storage)
+                if storage.is_unique() && storage.view().to_slice().is_some()
+        );
+        if unique {
+            // burn-ndarray hands over a unique, contiguous buffer without copying it.
+            Ok(into_values::<Self>(tensor))
+        } else {
+            Err(tensor)
+        }
+    }
 }
 
 #[cfg(feature = "flex")]
@@ -113,6 +137,10 @@ impl Host for burn::backend::Flex {
             Some(values) => Cow::Borrowed(values),
             None => Cow::Owned(copied::<Self>(tensor)),
         }
+    }
+
+    fn try_take(tensor: FloatTensor<Self>) -> Result<Vec<f32>, FloatTensor<Self>> {
+        Err(tensor)
     }
 }
 
@@ -139,7 +167,14 @@ fn gather(memory: &[f32], start: isize, shape: &[usize], strides: &[isize]) -> V
 /// The values of a tensor of another layout or type, copied and converted to `f32`.
 #[allow(dead_code)]
 fn copied<I: Backend>(tensor: &FloatTensor<I>) -> Vec<f32> {
-    wrap::<I, 1>(tensor.clone())
+    into_values::<I>(tensor.clone())
+}
+
+/// The values of a tensor, through burn's `into_data`: its own buffer where burn can hand it
+/// over, a copy otherwise.
+#[allow(dead_code)]
+fn into_values<I: Backend>(tensor: FloatTensor<I>) -> Vec<f32> {
+    wrap::<I, 1>(tensor)
         .into_data()
         .convert::<f32>()
         .into_vec::<f32>()

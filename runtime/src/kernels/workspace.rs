@@ -77,6 +77,11 @@ impl<T: Element> Drop for Buffer<T> {
     }
 }
 
+/// Keeps `values` for a later [`buffer`] (a gradient that burn handed over, say).
+pub(crate) fn keep<T: Element>(values: Vec<T>) {
+    drop(Buffer(values));
+}
+
 impl<T: Element> Buffer<T> {
     /// The values, to hand to burn as a tensor's data (they are not kept then).
     pub fn into_vec(mut self) -> Vec<T> {
