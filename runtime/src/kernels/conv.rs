@@ -600,7 +600,9 @@ mod tests {
 
     /// `(batch, channels, height, width, filters, kernel, stride, padding)`, odd sizes
     /// included.
-    const CASES: [(usize, usize, usize, usize, usize, usize, usize, Padding); 9] = [
+    type Case = (usize, usize, usize, usize, usize, usize, usize, Padding);
+
+    const CASES: [Case; 9] = [
         (1, 1, 4, 4, 1, 3, 1, Padding::Valid),
         (2, 1, 5, 5, 3, 3, 1, Padding::Same),
         (3, 2, 7, 6, 4, 3, 2, Padding::Same),

@@ -291,7 +291,7 @@ mod tests {
     use percept_catalogue::Padding;
 
     /// `(batch, channels, size, filters, kernel, stride, padding, pool size, pool stride)`.
-    const CASES: [(
+    type Case = (
         usize,
         usize,
         usize,
@@ -301,7 +301,9 @@ mod tests {
         Padding,
         usize,
         usize,
-    ); 6] = [
+    );
+
+    const CASES: [Case; 6] = [
         (1, 1, 6, 2, 3, 1, Padding::Valid, 2, 2),
         (3, 2, 9, 4, 3, 1, Padding::Same, 2, 2),
         (2, 3, 11, 5, 3, 2, Padding::Same, 3, 2),

@@ -78,6 +78,9 @@ pub(crate) fn matmul(out: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, th
     // SAFETY: the asserts above make every index that the strides reach lie inside `out`,
     // `a.data` and `b.data` (row-major sizes, or their transposes), and `out` is borrowed
     // mutably, so it aliases neither input.
+    // A single row (a batch of one) is described with a row stride of 1: `gemm` then keeps
+    // the orientation, and does not copy all of `b` into its packed layout for one row.
+    let out_row_stride = if m == 1 { 1 } else { n as isize };
     unsafe {
         gemm::gemm(
             m,
@@ -85,7 +88,7 @@ pub(crate) fn matmul(out: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, th
             k,
             out.as_mut_ptr(),
             1,
-            n as isize,
+            out_row_stride,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
