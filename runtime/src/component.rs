@@ -117,7 +117,7 @@ impl Probe {
 
 /// The values of a parameter, as `TensorData`.
 pub(crate) fn param_data<B: Backend, const D: usize>(param: &Param<Tensor<B, D>>) -> TensorData {
-    param.val().into_data()
+    crate::kernels::host::data(param.val())
 }
 
 /// The parameter maps and code of one built-in type; the [`Component`] impl comes from

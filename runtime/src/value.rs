@@ -14,6 +14,7 @@ use burn::tensor::TensorPrimitive;
 use percept_catalogue::Shape;
 
 use crate::error::{Error, Result};
+use crate::kernels::host;
 
 /// A batch of values of any rank from 1 (a batch of scalars) to 4 (a batch of images).
 #[derive(Debug, Clone)]
@@ -127,10 +128,10 @@ impl<B: Backend> Value<B> {
     /// The whole batch in the user's layout (images as `[batch, height, width, channels]`).
     pub fn into_user_data(self) -> TensorData {
         match self.rank {
-            4 => self.typed::<4>().permute([0, 2, 3, 1]).into_data(),
-            1 => self.typed::<1>().into_data(),
-            2 => self.typed::<2>().into_data(),
-            _ => self.typed::<3>().into_data(),
+            4 => host::data(self.typed::<4>().permute([0, 2, 3, 1])),
+            1 => host::data(self.typed::<1>()),
+            2 => host::data(self.typed::<2>()),
+            _ => host::data(self.typed::<3>()),
         }
     }
 

@@ -181,6 +181,21 @@ fn into_values<I: Backend>(tensor: FloatTensor<I>) -> Vec<f32> {
         .unwrap_or_else(|_| unreachable!("converted to f32"))
 }
 
+/// The values of `tensor` as `TensorData`, read in place on the CPU backends (burn-ndarray's
+/// `into_data` copies a shared or sliced tensor value by value, through dynamic indices: a
+/// capture of a weight matrix then costs milliseconds).
+pub(crate) fn data<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> TensorData {
+    let dims = tensor.dims();
+    on_cpu!(B, |I, mode| {
+        let values = match mode {
+            Mode::Plain => I::slice(&primitive::<I, D>(cast(tensor))).into_owned(),
+            Mode::Tracked => I::slice(&tracked::<I, D>(cast(tensor)).primitive).into_owned(),
+        };
+        TensorData::new(values, dims)
+    });
+    tensor.into_data()
+}
+
 /// A tensor holding `values`, row-major, of the dimensions `dims`.
 pub(crate) fn tensor<I: Backend, const D: usize>(
     values: Vec<f32>,
@@ -228,6 +243,17 @@ mod tests {
             let primitive = primitive(permuted);
             assert_eq!(I::slice(&primitive).as_ref(), expected, "axes {axes:?}");
         }
+        let tracked =
+            Tensor::<burn::backend::Autodiff<I>, 4>::from_inner(x.clone().permute([0, 2, 3, 1]));
+        assert_eq!(
+            data(tracked.clone()).to_vec::<f32>().unwrap(),
+            tracked.into_data().to_vec::<f32>().unwrap(),
+            "a tracked tensor's data"
+        );
+        assert_eq!(
+            data(x.clone().narrow(0, 1, 1)).shape,
+            vec![1, 3, 4, 5].into()
+        );
         let flipped = x.clone().flip([1, 3]);
         let expected = flipped.clone().into_data().to_vec::<f32>().unwrap();
         assert_eq!(I::slice(&primitive(flipped)).as_ref(), expected, "flipped");

@@ -116,7 +116,7 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for GradientVisitor<'_> {
                 Some(other) => other.to_string(),
                 None => "param".to_string(),
             };
-            self.out.insert(name, grad.into_data());
+            self.out.insert(name, crate::kernels::host::data(grad));
         }
     }
 }
