@@ -3,6 +3,7 @@
 //! Each derivative is written in terms of the activation's *output*, so a kernel keeps only
 //! its output for the backward pass, never its input.
 
+use burn::prelude::*;
 use percept_catalogue::Activation;
 
 /// An activation applied value by value: the ones a kernel can fuse. (Softmax couples the
@@ -40,6 +41,17 @@ impl Elementwise {
                 .iter_mut()
                 .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
             Elementwise::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+        }
+    }
+
+    /// Applies the activation to a tensor with burn's operations: the reference the kernels
+    /// are tested against, and what runs on other backends.
+    pub fn on_tensor<B: Backend, const D: usize>(self, z: Tensor<B, D>) -> Tensor<B, D> {
+        match self {
+            Elementwise::None => z,
+            Elementwise::Relu => burn::tensor::activation::relu(z),
+            Elementwise::Sigmoid => burn::tensor::activation::sigmoid(z),
+            Elementwise::Tanh => burn::tensor::activation::tanh(z),
         }
     }
 

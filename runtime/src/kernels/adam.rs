@@ -138,7 +138,7 @@ impl FusedAdam {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, random};
+    use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
 
     fn matches_burn<I: Host>() {
         let device = Default::default();
@@ -165,14 +165,5 @@ mod tests {
         }
     }
 
-    #[test]
-    fn matches_burn_on_ndarray() {
-        matches_burn::<burn::backend::NdArray>();
-    }
-
-    #[cfg(feature = "flex")]
-    #[test]
-    fn matches_burn_on_flex() {
-        matches_burn::<burn::backend::Flex>();
-    }
+    on_each_cpu_backend!(matches_burn);
 }

@@ -159,12 +159,7 @@ pub(crate) fn reference<B: Backend>(
         1,
     );
     let z = burn::tensor::module::conv2d(x, w, Some(b), options);
-    match activation {
-        Elementwise::None => z,
-        Elementwise::Relu => burn::tensor::activation::relu(z),
-        Elementwise::Sigmoid => burn::tensor::activation::sigmoid(z),
-        Elementwise::Tanh => burn::tensor::activation::tanh(z),
-    }
+    activation.on_tensor(z)
 }
 
 /// Writes the patches of one image into `cols`: `patch` rows of `positions` values, each row
@@ -596,7 +591,9 @@ fn tracked<I: Host>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, random, tracked_grads};
+    use crate::kernels::testing::{
+        assert_close, assert_grads_close, on_each_cpu_backend, random, tracked_grads,
+    };
 
     /// `(batch, channels, height, width, filters, kernel, stride, padding)`, odd sizes
     /// included.
@@ -637,24 +634,12 @@ mod tests {
                 let burns = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
                     reference(x, w, b, g, activation)
                 });
-                assert_close(&case, "output (tracked)", ours.0, burns.0, 1e-5);
-                assert_close(&case, "dx", ours.1, burns.1, 1e-4);
-                assert_close(&case, "dW", ours.2, burns.2, 1e-4);
-                assert_close(&case, "db", ours.3, burns.3, 1e-4);
+                assert_grads_close(&case, ours, burns);
             }
         }
     }
 
-    #[test]
-    fn matches_burn_on_ndarray() {
-        matches_burn::<burn::backend::NdArray>();
-    }
-
-    #[cfg(feature = "flex")]
-    #[test]
-    fn matches_burn_on_flex() {
-        matches_burn::<burn::backend::Flex>();
-    }
+    on_each_cpu_backend!(matches_burn);
 
     #[test]
     fn same_padding_puts_the_odd_zero_after() {

@@ -287,7 +287,9 @@ fn tracked<I: Host>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, random, tracked_grads};
+    use crate::kernels::testing::{
+        assert_close, assert_grads_close, on_each_cpu_backend, random, tracked_grads,
+    };
     use percept_catalogue::Padding;
 
     /// `(batch, channels, size, filters, kernel, stride, padding, pool size, pool stride)`.
@@ -350,24 +352,12 @@ mod tests {
                 let burns = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
                     max_pool::reference(conv::reference(x, w, b, g, activation), window)
                 });
-                assert_close(&case, "output (tracked)", ours.0, burns.0, 1e-5);
-                assert_close(&case, "dx", ours.1, burns.1, 1e-4);
-                assert_close(&case, "dW", ours.2, burns.2, 1e-4);
-                assert_close(&case, "db", ours.3, burns.3, 1e-4);
+                assert_grads_close(&case, ours, burns);
             }
         }
     }
 
-    #[test]
-    fn matches_burn_on_ndarray() {
-        matches_burn::<burn::backend::NdArray>();
-    }
-
-    #[cfg(feature = "flex")]
-    #[test]
-    fn matches_burn_on_flex() {
-        matches_burn::<burn::backend::Flex>();
-    }
+    on_each_cpu_backend!(matches_burn);
 
     #[test]
     fn relu_sends_no_gradient_through_a_window_of_zeros() {

@@ -39,12 +39,7 @@ pub(crate) fn reference<B: Backend>(
     activation: Elementwise,
 ) -> Tensor<B, 2> {
     let z = x.matmul(w) + b.unsqueeze();
-    match activation {
-        Elementwise::None => z,
-        Elementwise::Relu => burn::tensor::activation::relu(z),
-        Elementwise::Sigmoid => burn::tensor::activation::sigmoid(z),
-        Elementwise::Tanh => burn::tensor::activation::tanh(z),
-    }
+    activation.on_tensor(z)
 }
 
 /// The sizes of one product.
@@ -242,7 +237,9 @@ fn tracked<I: Host>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, random, tracked_grads};
+    use crate::kernels::testing::{
+        assert_close, assert_grads_close, on_each_cpu_backend, random, tracked_grads,
+    };
 
     const ACTIVATIONS: [Elementwise; 4] = [
         Elementwise::None,
@@ -270,24 +267,12 @@ mod tests {
                     tracked_grads::<I, 2, 2, 1, 2>(&x, &w, &b, [batch, units], |x, w, b| {
                         reference(x, w, b, activation)
                     });
-                assert_close(&case, "output (tracked)", ours.0, burns.0, 1e-5);
-                assert_close(&case, "dx", ours.1, burns.1, 1e-4);
-                assert_close(&case, "dW", ours.2, burns.2, 1e-4);
-                assert_close(&case, "db", ours.3, burns.3, 1e-4);
+                assert_grads_close(&case, ours, burns);
             }
         }
     }
 
-    #[test]
-    fn matches_burn_on_ndarray() {
-        matches_burn::<burn::backend::NdArray>();
-    }
-
-    #[cfg(feature = "flex")]
-    #[test]
-    fn matches_burn_on_flex() {
-        matches_burn::<burn::backend::Flex>();
-    }
+    on_each_cpu_backend!(matches_burn);
 
     #[test]
     fn an_input_without_gradient_gets_none() {

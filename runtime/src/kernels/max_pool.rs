@@ -220,7 +220,7 @@ fn tracked<I: Host>(x: Tensor<Autodiff<I>, 4>, window: Window) -> Tensor<Autodif
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, random};
+    use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
 
     /// `(batch, channels, height, width, size, stride)`, odd sizes and overlapping windows
     /// included.
@@ -263,14 +263,5 @@ mod tests {
         }
     }
 
-    #[test]
-    fn matches_burn_on_ndarray() {
-        matches_burn::<burn::backend::NdArray>();
-    }
-
-    #[cfg(feature = "flex")]
-    #[test]
-    fn matches_burn_on_flex() {
-        matches_burn::<burn::backend::Flex>();
-    }
+    on_each_cpu_backend!(matches_burn);
 }

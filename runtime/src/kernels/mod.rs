@@ -82,9 +82,48 @@ pub(crate) mod testing {
         );
     }
 
+    /// The output and the three gradients of [`tracked_grads`].
+    pub type Grads<I, const DX: usize, const DW: usize, const DB: usize, const DY: usize> =
+        (Tensor<I, DY>, Tensor<I, DX>, Tensor<I, DW>, Tensor<I, DB>);
+
+    /// Checks that two results of [`tracked_grads`] agree: outputs to 1e-5, gradients to 1e-4
+    /// (relative to the largest value).
+    pub fn assert_grads_close<
+        I: Backend,
+        const DX: usize,
+        const DW: usize,
+        const DB: usize,
+        const DY: usize,
+    >(
+        case: &str,
+        ours: Grads<I, DX, DW, DB, DY>,
+        burns: Grads<I, DX, DW, DB, DY>,
+    ) {
+        assert_close(case, "output (tracked)", ours.0, burns.0, 1e-5);
+        assert_close(case, "dx", ours.1, burns.1, 1e-4);
+        assert_close(case, "dW", ours.2, burns.2, 1e-4);
+        assert_close(case, "db", ours.3, burns.3, 1e-4);
+    }
+
+    /// One test per CPU backend that the features enable, each running `$check::<Backend>()`.
+    macro_rules! on_each_cpu_backend {
+        ($check:ident) => {
+            #[test]
+            fn matches_burn_on_ndarray() {
+                $check::<burn::backend::NdArray>();
+            }
+
+            #[cfg(feature = "flex")]
+            #[test]
+            fn matches_burn_on_flex() {
+                $check::<burn::backend::Flex>();
+            }
+        };
+    }
+    pub(crate) use on_each_cpu_backend;
+
     /// The output of `f(x, w, b)` and the gradients of `sum(f(x, w, b) * r)` for a seeded `r`
     /// of dimensions `out`, with respect to `x`, `w` and `b`.
-    #[allow(clippy::type_complexity)]
     pub fn tracked_grads<
         I: Backend,
         const DX: usize,
@@ -101,7 +140,7 @@ pub(crate) mod testing {
             Tensor<Autodiff<I>, DW>,
             Tensor<Autodiff<I>, DB>,
         ) -> Tensor<Autodiff<I>, DY>,
-    ) -> (Tensor<I, DY>, Tensor<I, DX>, Tensor<I, DW>, Tensor<I, DB>) {
+    ) -> Grads<I, DX, DW, DB, DY> {
         let x = Tensor::<Autodiff<I>, DX>::from_inner(x.clone()).require_grad();
         let w = Tensor::<Autodiff<I>, DW>::from_inner(w.clone()).require_grad();
         let b = Tensor::<Autodiff<I>, DB>::from_inner(b.clone()).require_grad();
