@@ -8,31 +8,14 @@ use percept::prelude::*;
 /// The model of DESIGN.md, wired by hand: it must reach 0.95 validation accuracy.
 #[test]
 fn the_design_digits_model_reaches_95_percent() {
-    let mut model = build(
-        ModelBuilder::new("DigitClassifier")
-            .add("images", DataSettings::digits(Digits::Images), &[])
-            .add("labels", DataSettings::digits(Digits::Labels), &[])
-            .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
-            .add(
-                "conv",
-                ConvSettings::new(16, 3).with_activation(Activation::Relu),
-                &["reshape"],
-            )
-            .add("pool", MaxPoolSettings::new(2), &["conv"])
-            .add("flat", FlattenSettings {}, &["pool"])
-            .add("fc", DenseSettings::new(10, Activation::Softmax), &["flat"])
-            .add(
-                "train",
-                ClassificationSettings {
-                    training: TrainingSettings {
-                        epochs: 30,
-                        headless: true,
-                        ..training(30)
-                    },
-                },
-                &["fc", "labels"],
-            ),
-    );
+    let mut model = build(digits_cnn(
+        16,
+        TrainingSettings {
+            epochs: 30,
+            headless: true,
+            ..training(30)
+        },
+    ));
     let report = model.run().unwrap();
     assert_eq!(report.epochs.len(), 30);
     assert_eq!(report.validation_samples, 359, "20% of 1797, rounded");
@@ -376,15 +359,16 @@ fn the_html_report_shows_curves_graph_previews_and_histograms() {
     }
 }
 
-/// The digits CNN of DESIGN.md (Conv -> MaxPool runs fused on the CPU backends).
-fn digits_cnn(settings: TrainingSettings) -> ModelBuilder {
-    ModelBuilder::new("DigitsCnn")
+/// The digits CNN of DESIGN.md with `filters` filters (Conv -> MaxPool runs fused on the CPU
+/// backends).
+fn digits_cnn(filters: usize, settings: TrainingSettings) -> ModelBuilder {
+    ModelBuilder::new("DigitClassifier")
         .add("images", DataSettings::digits(Digits::Images), &[])
         .add("labels", DataSettings::digits(Digits::Labels), &[])
         .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
         .add(
             "conv",
-            ConvSettings::new(8, 3).with_activation(Activation::Relu),
+            ConvSettings::new(filters, 3).with_activation(Activation::Relu),
             &["reshape"],
         )
         .add("pool", MaxPoolSettings::new(2), &["conv"])
@@ -402,7 +386,7 @@ fn the_same_seed_gives_the_same_cnn_bit_for_bit() {
     // Weight gradients are sums over a batch, spread over threads: they must still be summed
     // in one order.
     let run = || {
-        let mut model = build(digits_cnn(training(2)));
+        let mut model = build(digits_cnn(8, training(2)));
         let report = model.run().unwrap();
         let losses: Vec<u32> = report
             .epochs
@@ -421,7 +405,7 @@ fn the_same_seed_gives_the_same_cnn_bit_for_bit() {
 
 #[test]
 fn a_fused_conv_and_pool_each_capture_their_own_output() {
-    let mut model = build(digits_cnn(training(1)));
+    let mut model = build(digits_cnn(8, training(1)));
     model.run().unwrap();
     let conv = model.component("conv").unwrap().get_sample().unwrap();
     let pool = model.component("pool").unwrap().get_sample().unwrap();
