@@ -77,11 +77,11 @@ impl Elementwise {
     pub fn backward(self, output: &[f32], grad: &mut [f32]) {
         match self {
             Elementwise::None => {}
-            Elementwise::Relu => grad.iter_mut().zip(output).for_each(|(g, &y)| {
-                if y <= 0.0 {
-                    *g = 0.0
-                }
-            }),
+            // A select, not a branch: which values are positive is data.
+            Elementwise::Relu => grad
+                .iter_mut()
+                .zip(output)
+                .for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 }),
             _ => grad
                 .iter_mut()
                 .zip(output)

@@ -14,7 +14,7 @@ use burn::tensor::ops::FloatTensor;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
-use super::workspace::buffer;
+use super::workspace::{Buffer, buffer};
 
 /// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
 /// kernel on the CPU backends, burn's operations elsewhere.
@@ -58,9 +58,9 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
         units,
     } = dims;
     // Start from the bias and accumulate the product onto it: one pass fewer.
-    let mut y: Vec<f32> = Vec::with_capacity(batch * units);
-    for _ in 0..batch {
-        y.extend_from_slice(b);
+    let mut y = buffer(batch * units).into_vec();
+    for row in y.chunks_exact_mut(units) {
+        row.copy_from_slice(b);
     }
     let threads = if batch * inputs * units > 1 << 16 {
         Threads::Pool
@@ -84,7 +84,7 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
 struct Saved<I: Backend> {
     x: FloatTensor<I>,
     w: FloatTensor<I>,
-    y: Option<Vec<f32>>,
+    y: Option<Buffer<f32>>,
     dims: Dims,
     activation: Elementwise,
 }
@@ -121,7 +121,7 @@ fn backward<I: Host>(saved: &Saved<I>, mut grad: Vec<f32>, want_x: bool) -> Grad
         Threads::Pool,
     );
     let x = want_x.then(|| {
-        let mut x = vec![0.0; batch * inputs];
+        let mut x = buffer(batch * inputs).into_vec();
         matmul(
             &mut x,
             grad_m,
@@ -213,7 +213,11 @@ fn tracked<I: Host>(
         dims,
         activation,
     );
-    let saved_y = (activation != Elementwise::None).then(|| y.clone());
+    let saved_y = (activation != Elementwise::None).then(|| {
+        let mut saved = buffer(y.len());
+        saved.copy_from_slice(&y);
+        saved
+    });
     let out = host::primitive(host::tensor::<I, 2>(y, [batch, units], &device));
     let prep = DenseBackward
         .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
