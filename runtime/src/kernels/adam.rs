@@ -111,7 +111,7 @@ impl FusedAdam {
             Some((m, v)) => (I::take(host::primitive(m)), I::take(host::primitive(v))),
             None => (vec![0.0; p.len()], vec![0.0; p.len()]),
         };
-        let update = |((p, g), (m, v)): ((&mut [f32], &[f32]), (&mut [f32], &mut [f32]))| {
+        let update = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
             for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 *m = beta_1 * *m + (1.0 - beta_1) * g;
                 *v = beta_2 * *v + (1.0 - beta_2) * (g * g);
@@ -120,12 +120,12 @@ impl FusedAdam {
         };
         if p.len() <= CHUNK {
             // One chunk: handing it to rayon's pool would cost more than the work.
-            update(((&mut p[..], &g[..]), (&mut m[..], &mut v[..])));
+            update(&mut p, &g, &mut m, &mut v);
         } else {
             p.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
                 .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-                .for_each(update);
+                .for_each(|((p, g), (m, v))| update(p, g, m, v));
         }
         drop(g);
         // The gradient's buffer serves the next step's gradient.
