@@ -173,12 +173,6 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 #builder
             }
 
-            /// Initialises every component on `device` (from the Training component's seed);
-            /// reads no data.
-            pub fn new(device: &B::Device) -> Self {
-                Self::from_model(Self::builder().build::<B>(device).expect("`model!` checked this model"))
-            }
-
             /// Wraps a model built from [`builder`](Self::builder).
             pub fn from_model(model: #rt::Model<B>) -> Self {
                 let __percept_shared = #rt::graph::Shared::new(model);
@@ -190,61 +184,71 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 self.__percept_shared.lock()
             }
 
-            /// Runs the first data element through every component (see `Model::preview`).
-            pub fn preview(&self) -> #rt::Result<()> {
-                self.model().preview()
-            }
-
-            /// The prediction for `elements` (see `Model::predict`).
-            pub fn predict(&self, elements: ::percept::__private::burn::prelude::TensorData) -> #rt::Result<::percept::__private::burn::prelude::TensorData> {
-                self.model().predict(elements)
-            }
-
-            /// Loss and accuracy on the test set (see `Model::evaluate`).
-            pub fn evaluate(&self) -> #rt::Result<#rt::Evaluation> {
-                self.model().evaluate()
-            }
-
-            /// Saves the parameters and structure into `dir` (see `Model::save`).
-            pub fn save(&self, dir: impl ::core::convert::AsRef<::std::path::Path>) -> #rt::Result<()> {
-                self.model().save(dir)
-            }
-
-            /// Builds the model and loads the parameters saved in `dir`.
-            pub fn load(dir: impl ::core::convert::AsRef<::std::path::Path>, device: &B::Device) -> #rt::Result<Self> {
-                Ok(Self::from_model(Self::builder().load::<B>(dir, device)?))
-            }
-
-            /// A Keras-style table of the components.
-            pub fn summary(&self) -> #rt::Summary {
-                self.model().summary()
-            }
-
-            /// The graph in Graphviz DOT.
-            pub fn to_dot(&self) -> ::std::string::String {
-                self.model().to_dot()
-            }
-
-            /// The graph as a standalone SVG drawing.
-            pub fn to_svg(&self) -> ::std::string::String {
-                self.model().to_svg()
-            }
-
             /// How `run()` shows its progress.
             pub fn set_progress(&self, progress: #rt::Progress) {
                 self.model().set_progress(progress)
             }
         }
 
-        impl<B: ::percept::__private::burn::tensor::backend::AutodiffBackend> #name<B> {
+        // Every operation goes through percept's `Engine`, compiled in percept for the
+        // backends its features enable, so that this crate does not compile it again.
+        impl<B: #rt::Engine> #name<B> {
+            /// Initialises every component on `device` (from the Training component's seed);
+            /// reads no data.
+            pub fn new(device: &B::Device) -> Self {
+                Self::from_model(<B as #rt::Engine>::build(Self::builder(), device).expect("`model!` checked this model"))
+            }
+
+            /// Runs the first data element through every component (see `Model::preview`).
+            pub fn preview(&self) -> #rt::Result<()> {
+                <B as #rt::Engine>::preview(&self.model())
+            }
+
+            /// The prediction for `elements` (see `Model::predict`).
+            pub fn predict(&self, elements: ::percept::__private::burn::prelude::TensorData) -> #rt::Result<::percept::__private::burn::prelude::TensorData> {
+                <B as #rt::Engine>::predict(&self.model(), elements)
+            }
+
+            /// Loss and accuracy on the test set (see `Model::evaluate`).
+            pub fn evaluate(&self) -> #rt::Result<#rt::Evaluation> {
+                <B as #rt::Engine>::evaluate(&self.model())
+            }
+
+            /// Saves the parameters and structure into `dir` (see `Model::save`).
+            pub fn save(&self, dir: impl ::core::convert::AsRef<::std::path::Path>) -> #rt::Result<()> {
+                <B as #rt::Engine>::save(&self.model(), dir.as_ref())
+            }
+
+            /// Builds the model and loads the parameters saved in `dir`.
+            pub fn load(dir: impl ::core::convert::AsRef<::std::path::Path>, device: &B::Device) -> #rt::Result<Self> {
+                Ok(Self::from_model(<B as #rt::Engine>::load(Self::builder(), dir.as_ref(), device)?))
+            }
+
+            /// A Keras-style table of the components.
+            pub fn summary(&self) -> #rt::Summary {
+                <B as #rt::Engine>::summary(&self.model())
+            }
+
+            /// The graph in Graphviz DOT.
+            pub fn to_dot(&self) -> ::std::string::String {
+                <B as #rt::Engine>::to_dot(&self.model())
+            }
+
+            /// The graph as a standalone SVG drawing.
+            pub fn to_svg(&self) -> ::std::string::String {
+                <B as #rt::Engine>::to_svg(&self.model())
+            }
+        }
+
+        impl<B: #rt::TrainingEngine> #name<B> {
             /// Trains the model with its Training component's settings.
             pub fn run(&mut self) -> #rt::Result<#rt::TrainingReport> {
-                self.model().run()
+                <B as #rt::TrainingEngine>::run(&mut self.model())
             }
 
             /// Trains with other settings than the Training component's.
             pub fn run_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> {
-                self.model().run_with(settings)
+                <B as #rt::TrainingEngine>::run_with(&mut self.model(), settings)
             }
         }
     }

@@ -9,6 +9,8 @@
 //! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
 //! - [`training`]: `run()`, `evaluate()`, and the [`TrainingReport`].
 //! - [`backend`]: the burn backend the cargo features select.
+//! - [`engine`]: the model operations compiled here for those backends, which the code of
+//!   `model!` calls, so that a user's crate does not compile them again.
 //! - `kernels` (private): percept's own CPU kernels for Dense, Conv and MaxPool, custom
 //!   autodiff operations on the CPU backends.
 #![warn(missing_docs)]
@@ -16,6 +18,7 @@
 pub mod backend;
 pub mod component;
 pub mod components;
+pub mod engine;
 mod error;
 pub mod graph;
 mod kernels;
@@ -26,6 +29,7 @@ mod value;
 pub use backend::{BACKEND_NAME, DefaultBackend, TrainingBackend};
 pub use component::{Component, Tensors};
 pub use components::custom::{CustomComponent, CustomKind};
+pub use engine::{Engine, TrainingEngine};
 pub use error::{Error, Result};
 pub use graph::{Model, ModelBuilder, Summary};
 pub use training::{EpochStats, Evaluation, Progress, TrainingReport};
