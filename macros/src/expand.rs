@@ -188,66 +188,63 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
             pub fn set_progress(&self, progress: #rt::Progress) {
                 self.model().set_progress(progress)
             }
-        }
 
-        // Every operation goes through percept's `Engine`, compiled in percept for the
-        // backends its features enable, so that this crate does not compile it again.
-        impl<B: #rt::Engine> #name<B> {
+            // Every operation below goes through percept's `Engine`, compiled in percept for
+            // the backends its features enable, so that this crate does not compile it again.
+            // The bound is on each method, so that another backend gets the trait's message.
             /// Initialises every component on `device` (from the Training component's seed);
             /// reads no data.
-            pub fn new(device: &B::Device) -> Self {
+            pub fn new(device: &B::Device) -> Self where B: #rt::Engine {
                 Self::from_model(<B as #rt::Engine>::build(Self::builder(), device).expect("`model!` checked this model"))
             }
 
             /// Runs the first data element through every component (see `Model::preview`).
-            pub fn preview(&self) -> #rt::Result<()> {
+            pub fn preview(&self) -> #rt::Result<()> where B: #rt::Engine {
                 <B as #rt::Engine>::preview(&self.model())
             }
 
             /// The prediction for `elements` (see `Model::predict`).
-            pub fn predict(&self, elements: ::percept::__private::burn::prelude::TensorData) -> #rt::Result<::percept::__private::burn::prelude::TensorData> {
+            pub fn predict(&self, elements: ::percept::__private::burn::prelude::TensorData) -> #rt::Result<::percept::__private::burn::prelude::TensorData> where B: #rt::Engine {
                 <B as #rt::Engine>::predict(&self.model(), elements)
             }
 
             /// Loss and accuracy on the test set (see `Model::evaluate`).
-            pub fn evaluate(&self) -> #rt::Result<#rt::Evaluation> {
+            pub fn evaluate(&self) -> #rt::Result<#rt::Evaluation> where B: #rt::Engine {
                 <B as #rt::Engine>::evaluate(&self.model())
             }
 
             /// Saves the parameters and structure into `dir` (see `Model::save`).
-            pub fn save(&self, dir: impl ::core::convert::AsRef<::std::path::Path>) -> #rt::Result<()> {
+            pub fn save(&self, dir: impl ::core::convert::AsRef<::std::path::Path>) -> #rt::Result<()> where B: #rt::Engine {
                 <B as #rt::Engine>::save(&self.model(), dir.as_ref())
             }
 
             /// Builds the model and loads the parameters saved in `dir`.
-            pub fn load(dir: impl ::core::convert::AsRef<::std::path::Path>, device: &B::Device) -> #rt::Result<Self> {
+            pub fn load(dir: impl ::core::convert::AsRef<::std::path::Path>, device: &B::Device) -> #rt::Result<Self> where B: #rt::Engine {
                 Ok(Self::from_model(<B as #rt::Engine>::load(Self::builder(), dir.as_ref(), device)?))
             }
 
             /// A Keras-style table of the components.
-            pub fn summary(&self) -> #rt::Summary {
+            pub fn summary(&self) -> #rt::Summary where B: #rt::Engine {
                 <B as #rt::Engine>::summary(&self.model())
             }
 
             /// The graph in Graphviz DOT.
-            pub fn to_dot(&self) -> ::std::string::String {
+            pub fn to_dot(&self) -> ::std::string::String where B: #rt::Engine {
                 <B as #rt::Engine>::to_dot(&self.model())
             }
 
             /// The graph as a standalone SVG drawing.
-            pub fn to_svg(&self) -> ::std::string::String {
+            pub fn to_svg(&self) -> ::std::string::String where B: #rt::Engine {
                 <B as #rt::Engine>::to_svg(&self.model())
             }
-        }
 
-        impl<B: #rt::TrainingEngine> #name<B> {
             /// Trains the model with its Training component's settings.
-            pub fn run(&mut self) -> #rt::Result<#rt::TrainingReport> {
+            pub fn run(&mut self) -> #rt::Result<#rt::TrainingReport> where B: #rt::TrainingEngine {
                 <B as #rt::TrainingEngine>::run(&mut self.model())
             }
 
             /// Trains with other settings than the Training component's.
-            pub fn run_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> {
+            pub fn run_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> where B: #rt::TrainingEngine {
                 <B as #rt::TrainingEngine>::run_with(&mut self.model(), settings)
             }
         }
