@@ -4,7 +4,8 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::FormatError;
+use crate::error::NonFinite;
+use crate::{FormatError, ReadOptions};
 
 /// A stored element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +81,78 @@ pub(crate) fn decode(bytes: &[u8], scalar: Scalar, endian: Endian) -> Vec<f32> {
         Scalar::F32 => convert!(f32),
         Scalar::F64 => convert!(f64),
     }
+}
+
+/// Refuses NaN, infinities and (for `f64`) finite values beyond the `f32` range, unless
+/// `options` allow them. `values` were decoded from `bytes`; integer types are always finite.
+pub(crate) fn check_finite(
+    layout: &Layout<'_>,
+    values: &[f32],
+    bytes: &[u8],
+    scalar: Scalar,
+    endian: Endian,
+    options: &ReadOptions,
+) -> Result<(), FormatError> {
+    if options.allow_non_finite || !matches!(scalar, Scalar::F32 | Scalar::F64) {
+        return Ok(());
+    }
+    let Some(flat) = values.iter().position(|value| !value.is_finite()) else {
+        return Ok(());
+    };
+    // The stored value, exactly: an `f64` that became infinite may have been finite.
+    let size = scalar.size();
+    let raw = &bytes[flat * size..(flat + 1) * size];
+    let value = match scalar {
+        Scalar::F64 => {
+            let raw: [u8; 8] = raw.try_into().unwrap_or_default();
+            match endian {
+                Endian::Big => f64::from_be_bytes(raw),
+                Endian::Little => f64::from_le_bytes(raw),
+            }
+        }
+        _ => f64::from(values[flat]),
+    };
+    let problem = if value.is_nan() {
+        NonFinite::NaN
+    } else if value.is_infinite() {
+        NonFinite::Infinite
+    } else {
+        NonFinite::OutOfRange
+    };
+    let element_len = layout.element_shape.iter().product::<usize>().max(1);
+    let mut within = flat % element_len;
+    let mut index = vec![0; layout.element_shape.len()];
+    for (slot, &dim) in index.iter_mut().zip(layout.element_shape).rev() {
+        *slot = within % dim.max(1);
+        within /= dim.max(1);
+    }
+    Err(FormatError::NotFiniteValue {
+        path: layout.path.to_path_buf(),
+        element: flat / element_len,
+        index,
+        offset: layout.header_len + (flat * size) as u64,
+        value,
+        problem,
+    })
+}
+
+/// Refuses a header declaring a dimension of 0: such a file holds no values, which is
+/// always a mistake in a training file.
+pub(crate) fn check_dims(
+    path: &Path,
+    offset: u64,
+    dims: &[u64],
+    dims_are_shape: bool,
+) -> Result<(), FormatError> {
+    if dims.contains(&0) {
+        return Err(FormatError::ZeroDimension {
+            path: path.to_path_buf(),
+            offset,
+            dims: dims.to_vec(),
+            dims_are_shape,
+        });
+    }
+    Ok(())
 }
 
 /// Reads a header field by field, keeping the byte offset for error messages.

@@ -1,36 +1,71 @@
 //! Numeric CSV files (optionally gzip): one element per row.
 //!
-//! Fields are separated by commas and trimmed; blank lines are skipped. The first line is a
-//! header, and skipped, when any of its fields is not a number; that covers both column
-//! names and sklearn's metadata lines such as `150,4,setosa,versicolor,virginica`. Every
-//! data field must be a number, including the columns not selected, so that a stray text
-//! field is reported instead of silently shifting what a row means.
+//! Parsed with the [`csv`](https://docs.rs/csv) crate: fields may be quoted (`"1.5"`, a
+//! quoted header), the separator is [`ReadOptions::delimiter`] (`,` by default; `;` and tab
+//! work too), lines end in LF, CRLF or CR, a UTF-8 byte-order mark is ignored, fields are
+//! trimmed, and blank lines are skipped.
+//!
+//! The first row is a header, and skipped, when at most half of its fields are numbers;
+//! that covers column names and sklearn's metadata lines such as
+//! `150,4,setosa,versicolor,virginica`. A first row that is mostly numbers is data, so a typo
+//! in it (`O` for `0`) is reported at its line and column instead of the row being dropped
+//! as a header. Every data field must be a number, including the columns not selected, so
+//! that a stray text field is reported instead of silently shifting what a row means.
+//!
+//! Positions in errors are what an editor shows: 1-based lines of the file (blank lines and
+//! the header counted), and 1-based columns, column `k` being the `k`-th field of the row.
+//! The table remembers the line of each element ([`Table::lines`]), so that
+//! [`Table::check_classes`] names lines too.
 
-use std::io::BufRead;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::Path;
+use std::rc::Rc;
 
-use crate::{Columns, FormatError, Header, Table, gzip};
+use crate::error::NonFinite;
+use crate::{Columns, FormatError, Header, LineMap, ReadOptions, Table, gzip};
 
-/// Reads the selected columns of every data row.
+/// Reads the selected columns of every data row, strictly ([`ReadOptions::default`]).
 ///
 /// `Columns::Single` gives scalar elements (shape `[]`), `Columns::Range(a..b)` elements of
 /// shape `[b - a]`, `Columns::All` elements of shape `[fields per row]`.
 pub fn read(path: &Path, columns: &Columns) -> Result<Table, FormatError> {
-    columns.check(path)?;
-    parse(gzip::open(path)?.reader, path, columns)
+    read_with(path, columns, &ReadOptions::default())
 }
 
-/// Reads the header and the first data row, and counts the remaining non-blank lines
-/// without parsing them: `count` is exact for a file that [`read`] accepts.
-pub fn read_shape(path: &Path, columns: &Columns) -> Result<Header, FormatError> {
+/// [`read`] with `options`: the delimiter, and whether NaN, infinities and numbers beyond
+/// the `f32` range are accepted.
+pub fn read_with(
+    path: &Path,
+    columns: &Columns,
+    options: &ReadOptions,
+) -> Result<Table, FormatError> {
     columns.check(path)?;
-    let mut lines = Lines::new(gzip::open(path)?.reader, path);
-    let Some(first) = first_row(&mut lines, columns)? else {
-        return Err(lines.empty());
+    parse(gzip::open(path)?.reader, path, columns, options)
+}
+
+/// Reads the header and the first data row, and counts the remaining records without
+/// converting them: `count` is exact for a file that [`read`] accepts.
+pub fn read_shape(path: &Path, columns: &Columns) -> Result<Header, FormatError> {
+    read_shape_with(path, columns, &ReadOptions::default())
+}
+
+/// [`read_shape`] with `options` (of which only the delimiter matters).
+pub fn read_shape_with(
+    path: &Path,
+    columns: &Columns,
+    options: &ReadOptions,
+) -> Result<Header, FormatError> {
+    columns.check(path)?;
+    let input = without_bom(gzip::open(path)?.reader, path)?;
+    let mut records = Records::new(input, path, options);
+    let Some(first) = first_row(&mut records, columns)? else {
+        return Err(records.empty());
     };
     let mut count = 1;
-    while lines.next()?.is_some() {
+    while records.next()?.is_some() {
         count += 1;
     }
     Ok(Header {
@@ -41,21 +76,21 @@ pub fn read_shape(path: &Path, columns: &Columns) -> Result<Header, FormatError>
 
 /// Parses CSV text from any reader; `path` only labels errors.
 pub(crate) fn parse(
-    reader: impl BufRead,
+    reader: impl Read,
     path: &Path,
     columns: &Columns,
+    options: &ReadOptions,
 ) -> Result<Table, FormatError> {
     columns.check(path)?;
-    let mut lines = Lines::new(reader, path);
-    let Some(first) = first_row(&mut lines, columns)? else {
-        return Err(lines.empty());
+    let mut records = Records::new(without_bom(reader, path)?, path, options);
+    let Some(first) = first_row(&mut records, columns)? else {
+        return Err(records.empty());
     };
     let mut values = Vec::new();
-    let mut count = 0;
+    let mut lines = LineMap::default();
     let mut line = first.line;
     loop {
-        let text = lines.text();
-        let found = field_count(text);
+        let found = records.record.len();
         if found != first.fields {
             return Err(FormatError::Ragged {
                 path: path.to_path_buf(),
@@ -64,19 +99,20 @@ pub(crate) fn parse(
                 found,
             });
         }
-        for (index, field) in fields(text).enumerate() {
-            let value = number(field).ok_or_else(|| FormatError::NotNumeric {
-                path: path.to_path_buf(),
+        for (index, field) in records.record.iter().enumerate() {
+            let at = Cell {
+                path,
                 line,
                 column: index + 1,
-                text: String::from_utf8_lossy(field).into_owned(),
-            })?;
+                field,
+            };
+            let value = at.value(options)?;
             if first.selected.contains(&index) {
                 values.push(value);
             }
         }
-        count += 1;
-        match lines.next()? {
+        lines.push(line);
+        match records.next()? {
             Some(next) => line = next,
             None => break,
         }
@@ -84,8 +120,49 @@ pub(crate) fn parse(
     Ok(Table {
         values,
         element_shape: columns.element_shape(first.fields),
-        count,
+        count: lines.len(),
+        lines: Some(lines),
     })
+}
+
+/// One field and where it is, for its errors.
+struct Cell<'a> {
+    path: &'a Path,
+    line: usize,
+    column: usize,
+    field: &'a [u8],
+}
+
+impl Cell<'_> {
+    /// The field's value, refusing text that is not a number and, unless allowed,
+    /// non-finite values.
+    fn value(&self, options: &ReadOptions) -> Result<f32, FormatError> {
+        let text = || String::from_utf8_lossy(self.field).into_owned();
+        let value = number(self.field).ok_or_else(|| FormatError::NotNumeric {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            column: self.column,
+            text: text(),
+        })?;
+        if value.is_finite() || options.allow_non_finite {
+            return Ok(value);
+        }
+        // Only `inf` and `infinity` spell an infinity with an `i`; `1e39` has none.
+        let problem = if value.is_nan() {
+            NonFinite::NaN
+        } else if self.field.iter().any(|b| b.eq_ignore_ascii_case(&b'i')) {
+            NonFinite::Infinite
+        } else {
+            NonFinite::OutOfRange
+        };
+        Err(FormatError::NotFiniteField {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            column: self.column,
+            text: text(),
+            problem,
+        })
+    }
 }
 
 /// The first data row: where it is, how many fields rows have, which ones are selected.
@@ -97,24 +174,31 @@ struct FirstRow {
 
 /// Skips the header if there is one and checks the selection against the first data row;
 /// `None` when there is no data row.
-fn first_row<R: BufRead>(
-    lines: &mut Lines<'_, R>,
+fn first_row<R: Read>(
+    records: &mut Records<'_, R>,
     columns: &Columns,
 ) -> Result<Option<FirstRow>, FormatError> {
-    let Some(mut line) = lines.next()? else {
+    let Some(mut line) = records.next()? else {
         return Ok(None);
     };
-    if fields(lines.text()).any(|field| number(field).is_none()) {
-        match lines.next()? {
+    let numbers = records
+        .record
+        .iter()
+        .filter(|field| number(field).is_some())
+        .count();
+    // A header is mostly text; a row of numbers with a typo in it is data, and the typo an
+    // error at its cell.
+    if numbers * 2 <= records.record.len() {
+        match records.next()? {
             Some(next) => line = next,
             None => return Ok(None),
         }
     }
-    let count = field_count(lines.text());
+    let count = records.record.len();
     let selected = columns
         .bounds(count)
         .ok_or_else(|| FormatError::ColumnOutOfRange {
-            path: lines.path.to_path_buf(),
+            path: records.path.to_path_buf(),
             line,
             requested: columns.clone(),
             columns: count,
@@ -126,69 +210,184 @@ fn first_row<R: BufRead>(
     }))
 }
 
-fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
-    line.split(|&b| b == b',').map(<[u8]>::trim_ascii)
-}
-
-fn field_count(line: &[u8]) -> usize {
-    line.iter().filter(|&&b| b == b',').count() + 1
-}
-
+/// Any number `f32::from_str` reads: `1`, `-2.5e1`, `+4`, `.5`, and also `NaN`, `inf`, and
+/// `1e39` (which becomes infinite), which the caller checks.
 fn number(field: &[u8]) -> Option<f32> {
     std::str::from_utf8(field).ok()?.parse().ok()
 }
 
-/// Non-blank lines with their 1-based line numbers.
-struct Lines<'a, R> {
-    reader: R,
+/// The non-blank records of a CSV text, each with the 1-based line it starts on.
+struct Records<'a, R> {
+    reader: csv::Reader<Tracked<R>>,
+    lines: Rc<RefCell<LineStarts>>,
+    record: csv::ByteRecord,
     path: &'a Path,
-    buf: Vec<u8>,
-    line: usize,
 }
 
-impl<'a, R: BufRead> Lines<'a, R> {
-    fn new(reader: R, path: &'a Path) -> Self {
-        Lines {
+/// The UTF-8 byte-order mark Excel writes. Left in place, it would make the first field
+/// of a data row no number, and the row a header.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `reader` without a leading byte-order mark. The csv crate strips one only when its first
+/// read returns all three bytes, which a decoder or a short read need not do.
+fn without_bom<R: Read>(mut reader: R, path: &Path) -> Result<impl Read, FormatError> {
+    let mut head = [0u8; 3];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(FormatError::io(path)(e)),
+        }
+    }
+    let skip = if head[..got] == *BOM { got } else { 0 };
+    Ok(io::Cursor::new(head[skip..got].to_vec()).chain(reader))
+}
+
+impl<'a, R: Read> Records<'a, R> {
+    fn new(reader: R, path: &'a Path, options: &ReadOptions) -> Self {
+        let lines = Rc::new(RefCell::new(LineStarts::default()));
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            // Rows of another length are reported by this module, with both lengths.
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .delimiter(options.delimiter)
+            .from_reader(Tracked {
+                inner: reader,
+                lines: Rc::clone(&lines),
+            });
+        Records {
             reader,
+            lines,
+            record: csv::ByteRecord::new(),
             path,
-            buf: Vec::new(),
-            line: 0,
         }
     }
 
-    /// Advances to the next non-blank line and returns its number.
+    /// Advances to the next record that is not a blank line and returns its line.
     fn next(&mut self) -> Result<Option<usize>, FormatError> {
         loop {
-            self.buf.clear();
-            let read = self
+            let more = self
                 .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(FormatError::io(self.path))?;
-            if read == 0 {
+                .read_byte_record(&mut self.record)
+                .map_err(|error| csv_error(self.path, error))?;
+            if !more {
                 return Ok(None);
             }
-            self.line += 1;
-            // Excel writes a byte-order mark; left in place it would make the first data
-            // row look like a header and be dropped.
-            if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.buf.drain(..3);
+            let start = self.record.position().map_or(0, csv::Position::byte);
+            // A line of spaces is one empty field, and blank; `""` is one empty field too,
+            // but written, and `,` is two: those are rows (whose fields are no numbers).
+            if self.record.len() == 1 && self.record[0].is_empty() {
+                let end = self.reader.position().byte();
+                if !self.lines.borrow_mut().has_content(start, end) {
+                    continue;
+                }
             }
-            if !self.buf.trim_ascii().is_empty() {
-                return Ok(Some(self.line));
-            }
+            return Ok(Some(self.lines.borrow_mut().line_at(start)));
         }
-    }
-
-    /// The current line, trimmed.
-    fn text(&self) -> &[u8] {
-        self.buf.trim_ascii()
     }
 
     fn empty(&self) -> FormatError {
         FormatError::Empty {
             path: self.path.to_path_buf(),
-            lines: self.line,
+            lines: self.lines.borrow().lines(),
         }
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> FormatError {
+    // Rows are read as bytes and of any length, so reading is the only thing that can fail.
+    let source = match error.into_kind() {
+        csv::ErrorKind::Io(source) => source,
+        other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
+    };
+    FormatError::io(path)(source)
+}
+
+/// Line numbers for the csv crate's records, whose own positions count a record after
+/// blank lines or a CRLF on the wrong line. Filled as the text streams through [`Tracked`];
+/// only the lines between the parser and the read-ahead are kept.
+#[derive(Default)]
+struct LineStarts {
+    /// `(offset of the first non-blank byte, line)` of the lines read ahead.
+    starts: VecDeque<(u64, usize)>,
+    /// Bytes seen so far.
+    offset: u64,
+    /// Line terminators seen so far (CRLF counts once).
+    terminators: usize,
+    /// Whether the current line has a non-blank byte yet.
+    has_content: bool,
+    /// Whether the current line has any byte yet.
+    has_bytes: bool,
+    /// Whether the last byte was a CR, so that a following LF ends no line.
+    after_cr: bool,
+}
+
+impl LineStarts {
+    fn scan(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            match byte {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' | b'\r' => {
+                    self.terminators += 1;
+                    self.has_content = false;
+                    self.has_bytes = false;
+                    self.after_cr = byte == b'\r';
+                }
+                _ => {
+                    self.after_cr = false;
+                    self.has_bytes = true;
+                    if !self.has_content && !byte.is_ascii_whitespace() {
+                        self.has_content = true;
+                        self.starts.push_back((self.offset, self.terminators + 1));
+                    }
+                }
+            }
+            self.offset += 1;
+        }
+    }
+
+    /// The line of a record that the parser starts at byte `start`: the first non-blank
+    /// line at or after it (the parser skips blank lines, and a CRLF's LF, by itself).
+    fn line_at(&mut self, start: u64) -> usize {
+        while self
+            .starts
+            .front()
+            .is_some_and(|&(offset, _)| offset < start)
+        {
+            self.starts.pop_front();
+        }
+        match self.starts.front() {
+            Some(&(_, line)) => line,
+            None => self.terminators + 1,
+        }
+    }
+
+    /// Whether a non-blank byte lies in `start..end`.
+    fn has_content(&mut self, start: u64, end: u64) -> bool {
+        self.line_at(start);
+        self.starts.front().is_some_and(|&(offset, _)| offset < end)
+    }
+
+    /// The number of lines seen, a last line without a terminator included.
+    fn lines(&self) -> usize {
+        self.terminators + usize::from(self.has_bytes)
+    }
+}
+
+/// Passes the text to the csv reader, noting where lines start.
+struct Tracked<R> {
+    inner: R,
+    lines: Rc<RefCell<LineStarts>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.lines.borrow_mut().scan(&buf[..n]);
+        Ok(n)
     }
 }
 

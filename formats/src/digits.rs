@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::{Columns, Table, csv, gzip};
+use crate::{Columns, ReadOptions, Table, csv, gzip};
 
 /// The number of images.
 pub const COUNT: usize = 1797;
@@ -31,6 +31,7 @@ fn tables() -> &'static (Table, Table) {
             gzip::from_bytes(CSV_GZ),
             Path::new("digits.csv.gz (embedded)"),
             &Columns::All,
+            &ReadOptions::default(),
         )
         // The data is part of the crate and a test reads it: failing here is a build defect,
         // not bad input.
@@ -47,11 +48,13 @@ fn tables() -> &'static (Table, Table) {
                 values: pixels,
                 element_shape: vec![PIXELS],
                 count: rows.count,
+                lines: rows.lines.clone(),
             },
             Table {
                 values: labels,
                 element_shape: Vec::new(),
                 count: rows.count,
+                lines: rows.lines,
             },
         )
     })

@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use crate::Columns;
 
@@ -11,7 +12,7 @@ use crate::Columns;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormatError {
-    /// The file could not be opened or read (including a corrupt gzip stream).
+    /// The file could not be opened or read.
     #[error("cannot read `{}`: {source}", .path.display())]
     Io {
         /// The file.
@@ -214,14 +215,16 @@ pub enum FormatError {
 
     /// A label is not in `0..classes`.
     #[error(
-        "`{}` element {element}: label {value} is outside 0..{classes} (`classes: {classes}`)",
-        .path.display()
+        "`{}` {}: label {value} is outside 0..{classes} (`classes: {classes}`)",
+        .path.display(), at_element(*.element, *.line)
     )]
     LabelOutOfRange {
         /// The file (or other source) of the labels.
         path: PathBuf,
         /// Index of the element.
         element: usize,
+        /// The 1-based file line of the element, for a table read from CSV.
+        line: Option<usize>,
         /// The label found.
         value: f32,
         /// The number of classes.
@@ -230,18 +233,90 @@ pub enum FormatError {
 
     /// A label is not a whole number.
     #[error(
-        "`{}` element {element}: label {value} is not an integer class index (`classes: {classes}`)",
-        .path.display()
+        "`{}` {}: label {value} is not an integer class index (`classes: {classes}`)",
+        .path.display(), at_element(*.element, *.line)
     )]
     NotInteger {
         /// The file (or other source) of the labels.
         path: PathBuf,
         /// Index of the element.
         element: usize,
+        /// The 1-based file line of the element, for a table read from CSV.
+        line: Option<usize>,
         /// The label found.
         value: f32,
         /// The number of classes.
         classes: usize,
+    },
+
+    /// A CSV field holds NaN, an infinity, or a number too large for `f32`, and the read
+    /// did not allow non-finite values ([`ReadOptions::allow_non_finite`](crate::ReadOptions)).
+    #[error(
+        "`{}` line {line}, column {column}: `{text}` is {problem}; {}",
+        .path.display(), NON_FINITE_HELP
+    )]
+    NotFiniteField {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column (field) number.
+        column: usize,
+        /// The field's text.
+        text: String,
+        /// What is wrong with the value.
+        problem: NonFinite,
+    },
+
+    /// A stored IDX or NPY value is NaN, infinite, or (stored as `f64`) too large for `f32`,
+    /// and the read did not allow non-finite values
+    /// ([`ReadOptions::allow_non_finite`](crate::ReadOptions)).
+    #[error(
+        "`{}` element {element}{}, at byte {offset} of the uncompressed file: {} is {problem}; {}",
+        .path.display(), within_element(.index), Scientific(*.value), NON_FINITE_HELP
+    )]
+    NotFiniteValue {
+        /// The file.
+        path: PathBuf,
+        /// Index of the element (along the first dimension).
+        element: usize,
+        /// Index of the value within the element (empty for scalar elements).
+        index: Vec<usize>,
+        /// Where the value is stored, counted in the uncompressed content.
+        offset: u64,
+        /// The stored value.
+        value: f64,
+        /// What is wrong with the value.
+        problem: NonFinite,
+    },
+
+    /// A header declares a dimension of size 0, so the file holds no values.
+    #[error(
+        "`{}` declares a dimension of 0 in its header ({} {dims:?} at byte {offset}): {}",
+        .path.display(),
+        if *.dims_are_shape { "shape" } else { "dimensions" },
+        if .dims.first() == Some(&0) { "the file holds no elements" } else { "its elements hold no values" }
+    )]
+    ZeroDimension {
+        /// The file.
+        path: PathBuf,
+        /// Where the dimensions are declared.
+        offset: u64,
+        /// The declared dimensions, the number of elements first.
+        dims: Vec<u64>,
+        /// Whether the format calls them a shape (NPY) rather than dimensions (IDX).
+        dims_are_shape: bool,
+    },
+
+    /// A gzip-compressed file is corrupt or cut short.
+    #[error("cannot read `{}`: corrupt gzip data{}: {source}", .path.display(), at_compressed(*.offset))]
+    Gzip {
+        /// The file.
+        path: PathBuf,
+        /// How many compressed bytes the decoder had consumed when it failed, when known.
+        offset: Option<u64>,
+        /// The decoder's error.
+        source: std::io::Error,
     },
 
     /// The shape in a header has more values than this machine can address.
@@ -271,11 +346,96 @@ pub enum FormatError {
     },
 }
 
+/// What makes a value unreadable as a finite `f32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NonFinite {
+    /// Not a number.
+    NaN,
+    /// Positive or negative infinity, as written or stored.
+    Infinite,
+    /// Finite as written or stored, but beyond the largest finite `f32` (about 3.4e38).
+    OutOfRange,
+}
+
+impl fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NonFinite::NaN => "NaN, not a number",
+            NonFinite::Infinite => "infinite",
+            NonFinite::OutOfRange => {
+                "too large for f32, whose largest finite magnitude is 3.4028235e38"
+            }
+        })
+    }
+}
+
+const NON_FINITE_HELP: &str = "non-finite values are refused unless the read sets \
+                               `ReadOptions::allow_non_finite`";
+
+fn at_element(element: usize, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("line {line} (element {element})"),
+        None => format!("element {element}"),
+    }
+}
+
+fn within_element(index: &[usize]) -> String {
+    if index.is_empty() {
+        String::new()
+    } else {
+        format!(" value {index:?}")
+    }
+}
+
+fn at_compressed(offset: Option<u64>) -> String {
+    offset
+        .map(|offset| format!(" at compressed byte {offset}"))
+        .unwrap_or_default()
+}
+
+/// `1e300`, `-3.5e38`, `NaN`, `inf`: exact and short for the values these errors report.
+struct Scientific(f64);
+
+impl fmt::Display for Scientific {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:e}", self.0)
+    }
+}
+
 impl FormatError {
-    pub(crate) fn io(path: &std::path::Path) -> impl Fn(std::io::Error) -> Self + '_ {
-        move |source| FormatError::Io {
-            path: path.to_path_buf(),
-            source,
+    /// Maps an I/O error of reading `path`; a failure inside the gzip decoder (see
+    /// [`crate::gzip`]) becomes [`FormatError::Gzip`] with the compressed offset.
+    pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> Self + '_ {
+        move |source| {
+            if source
+                .get_ref()
+                .is_some_and(|inner| inner.is::<crate::gzip::CorruptGzip>())
+            {
+                let kind = source.kind();
+                let inner = source.into_inner().map(|inner| inner.downcast());
+                let source = match inner {
+                    Some(Ok(gzip)) => {
+                        let crate::gzip::CorruptGzip { offset, source } = *gzip;
+                        return FormatError::Gzip {
+                            path: path.to_path_buf(),
+                            offset: Some(offset),
+                            source,
+                        };
+                    }
+                    // Not reached: the payload was checked above.
+                    Some(Err(other)) => std::io::Error::new(kind, other),
+                    None => std::io::Error::from(kind),
+                };
+                return FormatError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                };
+            }
+            FormatError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         }
     }
 }

@@ -3,11 +3,13 @@
 //! Compression is recognised by content, not by name: renamed or re-exported files often
 //! lose or gain a `.gz` suffix, while the two-byte gzip signature never lies.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
+use std::rc::Rc;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use crate::FormatError;
 
@@ -62,15 +64,81 @@ pub(crate) fn from_bytes(bytes: &'static [u8]) -> Box<dyn BufRead> {
 }
 
 fn wrap<R: Read + 'static>(stream: R, compressed: bool) -> Box<dyn BufRead> {
-    if compressed {
-        // Multi-member, because `cat a.gz b.gz` is a valid gzip file that single-member
-        // decoders silently cut short.
-        Box::new(BufReader::with_capacity(
-            BUFFER,
-            MultiGzDecoder::new(BufReader::with_capacity(BUFFER, stream)),
-        ))
-    } else {
-        Box::new(BufReader::with_capacity(BUFFER, stream))
+    if !compressed {
+        return Box::new(BufReader::with_capacity(BUFFER, stream));
+    }
+    let consumed = Rc::new(Cell::new(0));
+    let input = Counted {
+        inner: BufReader::with_capacity(BUFFER, stream),
+        consumed: Rc::clone(&consumed),
+    };
+    // Multi-member, because `cat a.gz b.gz` is a valid gzip file that single-member
+    // decoders silently cut short.
+    let decoder = Located {
+        inner: MultiGzDecoder::new(input),
+        consumed,
+    };
+    Box::new(BufReader::with_capacity(BUFFER, decoder))
+}
+
+/// The payload of an I/O error raised by the gzip decoder: where in the compressed file it
+/// failed. [`FormatError::io`] turns it into [`FormatError::Gzip`].
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub(crate) struct CorruptGzip {
+    /// Compressed bytes the decoder had consumed when it failed.
+    pub offset: u64,
+    /// The decoder's error.
+    pub source: io::Error,
+}
+
+/// Counts the compressed bytes the decoder consumes. The decoder reads through `BufRead`
+/// and consumes exactly what it has decoded, so the count is where decoding stands, not how
+/// far the file has been read ahead.
+struct Counted<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        self.consumed.set(self.consumed.get() + amount as u64);
+    }
+}
+
+/// Attaches the compressed offset to the decoder's errors.
+struct Located<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Located<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|source| {
+            if source.kind() == io::ErrorKind::Interrupted {
+                return source;
+            }
+            io::Error::new(
+                source.kind(),
+                CorruptGzip {
+                    offset: self.consumed.get(),
+                    source,
+                },
+            )
+        })
     }
 }
 
@@ -126,11 +194,12 @@ mod tests {
     }
 
     #[test]
-    fn corrupt_gzip_is_an_io_error_naming_the_file() {
+    fn corrupt_gzip_names_the_file_and_the_compressed_offset() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("broken.idx.gz");
         let mut bytes = gzip(&[7u8; 1000]);
-        bytes.truncate(bytes.len() / 2);
+        let cut = bytes.len() / 2;
+        bytes.truncate(cut);
         std::fs::write(&path, bytes).expect("write");
         let mut source = open(&path).expect("open");
         let error = source
@@ -138,6 +207,36 @@ mod tests {
             .read_to_end(&mut Vec::new())
             .map_err(FormatError::io(&path))
             .expect_err("truncated gzip");
-        assert!(error.to_string().contains("broken.idx.gz"), "{error}");
+        assert!(
+            matches!(error, FormatError::Gzip { offset: Some(o), .. } if o == cut as u64),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("broken.idx.gz`: corrupt gzip data at compressed byte")
+                && message.contains(&cut.to_string()),
+            "{message}"
+        );
+
+        // A flipped byte inside the deflate data fails where the decoder meets it.
+        let mut bytes = gzip(&(0..=255u8).cycle().take(5000).collect::<Vec<_>>());
+        let flip = bytes.len() / 2;
+        bytes[flip] ^= 0xff;
+        std::fs::write(&path, &bytes).expect("write");
+        let mut source = open(&path).expect("open");
+        let error = source
+            .reader
+            .read_to_end(&mut Vec::new())
+            .map_err(FormatError::io(&path))
+            .expect_err("corrupt gzip");
+        let FormatError::Gzip {
+            offset: Some(offset),
+            ..
+        } = error
+        else {
+            panic!("{error:?}");
+        };
+        // Somewhere at or after the damage, and within the file.
+        assert!(offset as usize <= bytes.len(), "{offset}");
     }
 }

@@ -5,12 +5,16 @@
 //! dimension, then the values in row-major order. The first dimension is the number of
 //! elements; the others are the shape of one element. Values are returned as stored
 //! (pixels stay in 0..=255): scaling is the caller's decision.
+//!
+//! A header declaring a dimension of 0 is [`FormatError::ZeroDimension`]. Float values that
+//! are NaN, infinite, or (stored as `f64`) beyond the `f32` range are
+//! [`FormatError::NotFiniteValue`] unless [`ReadOptions::allow_non_finite`] is set.
 
 use std::io::Read;
 use std::path::Path;
 
 use crate::binary::{self, Endian, HeaderReader, Layout, Scalar};
-use crate::{FormatError, Header, Table, gzip};
+use crate::{FormatError, Header, ReadOptions, Table, gzip};
 
 const MAGIC_HELP: &str = "an IDX file starts with 0x0000 followed by a type byte (0x08 u8, \
                           0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64) and the number of \
@@ -77,6 +81,7 @@ fn read_header<R: Read>(
         ))?;
         dims.push(u64::from(u32::from_be_bytes(raw)));
     }
+    binary::check_dims(path, 4, &dims, false)?;
     let (_, payload_len) = binary::payload_len(path, 4, &dims, scalar)?;
     // Every dimension fits in usize now: their product did.
     let dims: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
@@ -95,19 +100,36 @@ fn read_header<R: Read>(
     })
 }
 
-/// Reads a whole IDX file (plain or gzip) into a table of unscaled values.
+/// Reads a whole IDX file (plain or gzip) into a table of unscaled values, strictly
+/// ([`ReadOptions::default`]).
 ///
 /// The payload size must match the header exactly: a short file is
 /// [`FormatError::Truncated`], extra bytes are [`FormatError::TrailingBytes`].
 pub fn read(path: &Path) -> Result<Table, FormatError> {
+    read_with(path, &ReadOptions::default())
+}
+
+/// [`read`] with `options` (of which only [`ReadOptions::allow_non_finite`] matters).
+pub fn read_with(path: &Path, options: &ReadOptions) -> Result<Table, FormatError> {
     let source = gzip::open(path)?;
     let mut reader = HeaderReader::new(source.reader, path);
     let header = read_header(&mut reader, path)?;
-    let bytes = header.layout(path).read_payload(&mut reader.into_inner())?;
+    let layout = header.layout(path);
+    let bytes = layout.read_payload(&mut reader.into_inner())?;
+    let values = binary::decode(&bytes, header.scalar, Endian::Big);
+    binary::check_finite(
+        &layout,
+        &values,
+        &bytes,
+        header.scalar,
+        Endian::Big,
+        options,
+    )?;
     Ok(Table {
-        values: binary::decode(&bytes, header.scalar, Endian::Big),
+        values,
         element_shape: header.element_shape,
         count: header.count,
+        lines: None,
     })
 }
 
@@ -238,12 +260,34 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn zero_elements_is_an_empty_table() {
+    fn a_zero_dimension_is_the_files_fault() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = write(&dir, "none.idx3", &idx_bytes(0x08, &[0, 28, 28], &[]));
-        let table = read(&path).expect("read");
-        assert_eq!((table.count, table.values.len()), (0, 0));
-        assert_eq!(table.element_shape, [28, 28]);
+        let bytes = idx_bytes(0x08, &[0, 28, 28], &[]);
+        for (name, bytes) in [("none.idx3", bytes.clone()), ("none.idx3.gz", gzip(&bytes))] {
+            let path = write(&dir, name, &bytes);
+            for error in [
+                read(&path).expect_err("zero count"),
+                read_shape(&path).expect_err("zero count"),
+            ] {
+                assert!(
+                    matches!(&error, FormatError::ZeroDimension { offset: 4, dims, .. } if *dims == [0, 28, 28]),
+                    "{error:?}"
+                );
+                assert_message(
+                    &error,
+                    &[&format!(
+                        "{name}` declares a dimension of 0 in its header (dimensions [0, 28, 28] \
+                         at byte 4): the file holds no elements"
+                    )],
+                );
+            }
+        }
+        let path = write(&dir, "flat.idx", &idx_bytes(0x0D, &[3, 0], &[]));
+        let error = read(&path).expect_err("zero width");
+        assert_message(
+            &error,
+            &["(dimensions [3, 0] at byte 4): its elements hold no values"],
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //! [`random`] makes deterministic synthetic data.
 //!
 //! Values are stored values converted to `f32`, never rescaled, except the embedded digits.
-//! Every error ([`FormatError`]) names the file and the position of the problem.
+//! Every error ([`FormatError`]) names the file and the position of the problem. Reads are
+//! strict by default: NaN, infinities and numbers beyond the `f32` range are errors at the
+//! line and column (CSV) or element (IDX, NPY) where they are, unless [`ReadOptions`] allow
+//! them ([`read_with`]).
 //!
 //! # Example
 //!
@@ -49,10 +52,105 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-pub use error::FormatError;
+pub use error::{FormatError, NonFinite};
+
+/// How to read a file; [`Default`] is what [`read`] and [`read_shape`] use.
+///
+/// ```
+/// use percept_formats::ReadOptions;
+///
+/// // A semicolon-separated file whose gaps are written as `NaN` on purpose.
+/// let options = ReadOptions {
+///     delimiter: b';',
+///     allow_non_finite: true,
+///     ..ReadOptions::default()
+/// };
+/// assert_eq!(options, ReadOptions::default().with_delimiter(b';').allowing_non_finite());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Accept NaN, infinities, and values finite in the file but beyond the `f32` range
+    /// (CSV `1e39`, an `f64` `1e300`), which are read as infinities of their sign. Default
+    /// `false`: such a value is [`FormatError::NotFiniteField`] (CSV) or
+    /// [`FormatError::NotFiniteValue`] (IDX, NPY), naming where it is.
+    pub allow_non_finite: bool,
+    /// The CSV field separator, one byte: `b','` (the default), `b';'`, `b'\t'`, ...; not
+    /// a quote or a line end. Ignored by the binary formats.
+    pub delimiter: u8,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            allow_non_finite: false,
+            delimiter: b',',
+        }
+    }
+}
+
+impl ReadOptions {
+    /// These options with `delimiter` as the CSV field separator.
+    pub fn with_delimiter(self, delimiter: u8) -> Self {
+        ReadOptions { delimiter, ..self }
+    }
+
+    /// These options with non-finite values accepted ([`ReadOptions::allow_non_finite`]).
+    pub fn allowing_non_finite(self) -> Self {
+        ReadOptions {
+            allow_non_finite: true,
+            ..self
+        }
+    }
+}
+
+/// Where the elements of a table read from a CSV file are in that file: the 1-based line
+/// of each element, as an editor numbers lines (blank lines and a header shift them).
+///
+/// Stored compactly as runs of consecutive lines, so it costs next to nothing for the usual
+/// file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineMap {
+    /// `(first element, its line)` for each run of elements on consecutive lines.
+    runs: Vec<(usize, usize)>,
+    count: usize,
+}
+
+impl LineMap {
+    /// The 1-based file line where `element` starts, or `None` beyond the last element.
+    pub fn line(&self, element: usize) -> Option<usize> {
+        if element >= self.count {
+            return None;
+        }
+        let run = self.runs.partition_point(|&(first, _)| first <= element);
+        let (first, line) = self.runs[run.checked_sub(1)?];
+        Some(line + (element - first))
+    }
+
+    /// The number of elements mapped.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no element is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Records that the next element starts at `line`.
+    pub(crate) fn push(&mut self, line: usize) {
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|&(first, start)| start + (self.count - first) == line);
+        if !continues {
+            self.runs.push((self.count, line));
+        }
+        self.count += 1;
+    }
+}
 
 /// A dataset read from a file: `count` elements, each of `element_shape`, row-major f32 values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     /// All values, element after element; `count * element_len()` of them.
     pub values: Vec<f32>,
@@ -60,6 +158,9 @@ pub struct Table {
     pub element_shape: Vec<usize>,
     /// The number of elements.
     pub count: usize,
+    /// For a table read from CSV, the file line of each element, so that errors about an
+    /// element ([`Table::check_classes`]) name the line; `None` for other sources.
+    pub lines: Option<LineMap>,
 }
 
 impl Table {
@@ -81,15 +182,18 @@ impl Table {
     /// Checks that every value is an integer class index in `0..classes`.
     ///
     /// `source` names the data in the error (a file name, usually), which also gives the
-    /// element index and the value.
+    /// element index, its file line for a table read from CSV ([`Table::lines`]), and the
+    /// value.
     pub fn check_classes(&self, source: &str, classes: usize) -> Result<(), FormatError> {
         let len = self.element_len().max(1);
         for (index, &value) in self.values.iter().enumerate() {
             let element = index / len;
+            let line = || self.lines.as_ref().and_then(|lines| lines.line(element));
             if value.fract() != 0.0 || !value.is_finite() {
                 return Err(FormatError::NotInteger {
                     path: source.into(),
                     element,
+                    line: line(),
                     value,
                     classes,
                 });
@@ -99,6 +203,7 @@ impl Table {
                 return Err(FormatError::LabelOutOfRange {
                     path: source.into(),
                     element,
+                    line: line(),
                     value,
                     classes,
                 });
@@ -227,22 +332,42 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
 /// `.txt` are CSV; each may be followed by `.gz`. Other names are
 /// [`FormatError::UnknownFormat`]. `columns` selects CSV columns; for IDX and NPY it must be
 /// [`Columns::All`] unless the elements have shape `[n]`, where it selects among the `n`.
+///
+/// Strict: NaN, infinite and out-of-range values are errors (see [`ReadOptions`]).
 pub fn read(path: &Path, columns: &Columns) -> Result<Table, FormatError> {
+    read_with(path, columns, &ReadOptions::default())
+}
+
+/// [`read`] with `options`: the CSV delimiter, and whether non-finite values are accepted.
+pub fn read_with(
+    path: &Path,
+    columns: &Columns,
+    options: &ReadOptions,
+) -> Result<Table, FormatError> {
     columns.check(path)?;
     match format_of(path)? {
-        Format::Csv => csv::read(path, columns),
-        Format::Idx => select(idx::read(path)?, path, columns),
-        Format::Npy => select(npy::read(path)?, path, columns),
+        Format::Csv => csv::read_with(path, columns, options),
+        Format::Idx => select(idx::read_with(path, options)?, path, columns),
+        Format::Npy => select(npy::read_with(path, options)?, path, columns),
     }
 }
 
 /// Reads only what [`read`] would return the shape of, choosing the format the same way.
 ///
-/// Cheap: IDX and NPY headers are a few bytes, and CSV rows are counted, not parsed.
+/// Cheap: IDX and NPY headers are a few bytes, and CSV rows are counted, not converted.
 pub fn read_shape(path: &Path, columns: &Columns) -> Result<Header, FormatError> {
+    read_shape_with(path, columns, &ReadOptions::default())
+}
+
+/// [`read_shape`] with `options` (of which only the CSV delimiter matters).
+pub fn read_shape_with(
+    path: &Path,
+    columns: &Columns,
+    options: &ReadOptions,
+) -> Result<Header, FormatError> {
     columns.check(path)?;
     let header = match format_of(path)? {
-        Format::Csv => return csv::read_shape(path, columns),
+        Format::Csv => return csv::read_shape_with(path, columns, options),
         Format::Idx => idx::read_shape(path)?,
         Format::Npy => npy::read_shape(path)?,
     };
@@ -309,6 +434,7 @@ fn select(table: Table, path: &Path, columns: &Columns) -> Result<Table, FormatE
         values,
         element_shape,
         count: table.count,
+        lines: table.lines,
     })
 }
 
@@ -332,6 +458,7 @@ mod tests {
             values: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
             element_shape: vec![1, 3],
             count: 2,
+            ..Table::default()
         };
         assert_eq!(table.element_len(), 3);
         assert_eq!(table.element(1), [3.0, 4.0, 5.0]);
@@ -339,10 +466,27 @@ mod tests {
             values: vec![1.0, 0.0, 1.0],
             element_shape: vec![],
             count: 3,
+            ..Table::default()
         };
         assert_eq!(scalars.element_len(), 1);
         assert_eq!(scalars.element(2), [1.0]);
         assert_eq!(scalars.class_counts(3), [1, 2, 0]);
+    }
+
+    #[test]
+    fn line_map_keeps_runs_of_consecutive_lines() {
+        let mut lines = LineMap::default();
+        for line in [2, 3, 4, 6, 7, 10] {
+            lines.push(line);
+        }
+        assert_eq!(lines.runs, [(0, 2), (3, 6), (5, 10)]);
+        let found: Vec<_> = (0..7).map(|e| lines.line(e)).collect();
+        assert_eq!(
+            found,
+            [Some(2), Some(3), Some(4), Some(6), Some(7), Some(10), None]
+        );
+        assert_eq!((lines.len(), lines.is_empty()), (6, false));
+        assert_eq!(LineMap::default().line(0), None);
     }
 
     #[test]
@@ -353,6 +497,7 @@ mod tests {
             values,
             element_shape: vec![],
             count: 20,
+            ..Table::default()
         };
         let error = labels
             .check_classes("labels.idx1", 10)
@@ -374,6 +519,7 @@ mod tests {
             values: vec![0.0, -1.0],
             element_shape: vec![],
             count: 2,
+            ..Table::default()
         };
         assert!(matches!(
             negative.check_classes("n", 2),
@@ -384,6 +530,7 @@ mod tests {
             values: vec![0.0, 1.0, 0.0, 3.0],
             element_shape: vec![2],
             count: 2,
+            ..Table::default()
         };
         assert!(matches!(
             one_hot.check_classes("h", 2),
@@ -397,6 +544,7 @@ mod tests {
             values: vec![0.0, 1.0, 2.5],
             element_shape: vec![],
             count: 3,
+            ..Table::default()
         };
         let error = labels.check_classes("y.npy", 3).expect_err("fraction");
         assert!(matches!(error, FormatError::NotInteger { element: 2, .. }));
@@ -405,6 +553,7 @@ mod tests {
             values: vec![f32::NAN],
             element_shape: vec![],
             count: 1,
+            ..Table::default()
         };
         assert!(matches!(
             nan.check_classes("y", 3),
@@ -430,6 +579,7 @@ mod tests {
             values: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
             element_shape: vec![3],
             count: 2,
+            ..Table::default()
         };
         let files = [
             ("a.idx", idx.clone()),
@@ -445,7 +595,17 @@ mod tests {
         ];
         for (name, bytes) in files {
             let path = write(&dir, name, &bytes);
-            assert_eq!(read(&path, &Columns::All).expect(name), expected, "{name}");
+            let mut table = read(&path, &Columns::All).expect(name);
+            // Only CSV tables know the file lines of their elements.
+            let is_csv = matches!(format_of(&path), Ok(Format::Csv));
+            assert_eq!(table.lines.is_some(), is_csv, "{name}");
+            if let Some(lines) = table.lines.take() {
+                assert_eq!(
+                    (lines.line(0), lines.line(1), lines.line(2)),
+                    (Some(1), Some(2), None)
+                );
+            }
+            assert_eq!(table, expected, "{name}");
             let header = read_shape(&path, &Columns::All).expect(name);
             assert_eq!((header.count, header.element_shape), (2, vec![3]), "{name}");
         }

@@ -2,22 +2,38 @@
 //!
 //! The first axis of the array is the element axis: shape `(n, a, b)` gives `n` elements of
 //! shape `[a, b]`, `(n,)` gives `n` scalar elements, and a 0-d array `()` is one scalar.
+//!
+//! The header dictionary is a Python literal, parsed with the
+//! [`py_literal`](https://docs.rs/py_literal) crate (the parser `npyz` and `ndarray-npy` use).
+//! `npyz` itself is not used to read the header: its `NpyHeader::from_reader` panics with
+//! "attempt to multiply with overflow" on a shape whose product exceeds `u64`, such as
+//! `(4294967296, 4294967296, 16)` (npyz 0.9.1, measured), which a corrupt file must not do;
+//! it reports no byte offsets; and its typed readers convert nothing to `f32`. The fixed
+//! preamble, the exact payload size checks and the conversion are the crate's own, shared
+//! with IDX.
+//!
+//! A shape with a 0 in it is [`FormatError::ZeroDimension`]. Float values that are NaN,
+//! infinite, or (stored as `f64`) beyond the `f32` range are [`FormatError::NotFiniteValue`]
+//! unless [`ReadOptions::allow_non_finite`] is set.
 
 use std::io::Read;
 use std::path::Path;
 
+use py_literal::Value;
+
 use crate::binary::{self, Endian, HeaderReader, Layout, Scalar};
-use crate::{FormatError, Header, Table, gzip};
+use crate::{FormatError, Header, ReadOptions, Table, gzip};
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
 const MAGIC_HELP: &str = "an NPY file starts with \\x93NUMPY, two version bytes and the header \
                           length (save it with `numpy.save`)";
 
-const SUPPORTED: &str = "'<f4', '<f8', '|u1', '|i1', '<i2', '<i4', '<i8', '<u2', '<u4', '<u8', '|b1' (and '>' \
-     big-endian variants)";
+const SUPPORTED: &str = "'<f4', '<f8', '|u1', '|i1', '<i2', '<i4', '<i8', '<u2', '<u4', '<u8', \
+                         '|b1' (and '>' big-endian variants)";
 
-/// Deeper nesting than this is no NPY header; the bound keeps recursion off the stack limit.
+/// Deeper nesting than this is no NPY header. Checked before parsing, so that a corrupt
+/// header of nested brackets costs no deep recursion in the parser.
 const MAX_DEPTH: usize = 16;
 
 struct NpyHeader {
@@ -39,174 +55,6 @@ impl NpyHeader {
             dtype: &self.descr,
             header_len: self.header_len,
             payload_len: self.payload_len,
-        }
-    }
-}
-
-/// A Python literal, as far as NPY headers use them.
-#[derive(Debug)]
-enum Lit {
-    Str(String),
-    Bool(bool),
-    Int(u64),
-    Negative,
-    None,
-    Seq(Vec<Lit>),
-    Dict(Vec<(Lit, usize, Lit)>),
-}
-
-struct Parser<'a> {
-    text: &'a [u8],
-    pos: usize,
-}
-
-type ParseResult<T> = Result<T, (usize, String)>;
-
-impl Parser<'_> {
-    fn skip_space(&mut self) {
-        while self.text.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
-            self.pos += 1;
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.pos).copied()
-    }
-
-    fn fail<T>(&self, reason: impl Into<String>) -> ParseResult<T> {
-        Err((self.pos, reason.into()))
-    }
-
-    fn value(&mut self, depth: usize) -> ParseResult<Lit> {
-        if depth > MAX_DEPTH {
-            return self.fail("nested too deeply");
-        }
-        self.skip_space();
-        match self.peek() {
-            Some(b'{') => self.dict(depth),
-            Some(open @ (b'(' | b'[')) => self.seq(open, depth),
-            Some(quote @ (b'\'' | b'"')) => self.string(quote),
-            Some(b'-' | b'0'..=b'9') => self.int(),
-            Some(c) if c.is_ascii_alphabetic() => self.word(),
-            Some(c) => self.fail(format!("unexpected character `{}`", c.escape_ascii())),
-            None => self.fail("the dictionary ends early"),
-        }
-    }
-
-    fn dict(&mut self, depth: usize) -> ParseResult<Lit> {
-        self.pos += 1;
-        let mut entries = Vec::new();
-        loop {
-            self.skip_space();
-            if self.peek() == Some(b'}') {
-                self.pos += 1;
-                return Ok(Lit::Dict(entries));
-            }
-            let key = self.value(depth + 1)?;
-            self.skip_space();
-            if self.peek() != Some(b':') {
-                return self.fail("expected `:` after a dictionary key");
-            }
-            self.pos += 1;
-            self.skip_space();
-            let at = self.pos;
-            let value = self.value(depth + 1)?;
-            entries.push((key, at, value));
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {}
-                _ => return self.fail("expected `,` or `}` in the dictionary"),
-            }
-        }
-    }
-
-    fn seq(&mut self, open: u8, depth: usize) -> ParseResult<Lit> {
-        let close = if open == b'(' { b')' } else { b']' };
-        self.pos += 1;
-        let mut items = Vec::new();
-        loop {
-            self.skip_space();
-            if self.peek() == Some(close) {
-                self.pos += 1;
-                return Ok(Lit::Seq(items));
-            }
-            items.push(self.value(depth + 1)?);
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(c) if c == close => {}
-                _ => return self.fail(format!("expected `,` or `{}`", char::from(close))),
-            }
-        }
-    }
-
-    fn string(&mut self, quote: u8) -> ParseResult<Lit> {
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.peek() {
-                None => return self.fail("unterminated string"),
-                Some(c) if c == quote => {
-                    self.pos += 1;
-                    // Headers are ASCII in practice; version 1.0/2.0 allow latin-1, which
-                    // never appears in a valid dtype, so a lossy conversion loses nothing.
-                    return Ok(Lit::Str(String::from_utf8_lossy(&out).into_owned()));
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    if let Some(c) = self.peek() {
-                        out.push(c);
-                        self.pos += 1;
-                    }
-                }
-                Some(c) => {
-                    out.push(c);
-                    self.pos += 1;
-                }
-            }
-        }
-    }
-
-    fn int(&mut self) -> ParseResult<Lit> {
-        let start = self.pos;
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        let digits = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        if self.pos == digits {
-            return self.fail("expected digits after `-`");
-        }
-        let text = String::from_utf8_lossy(&self.text[digits..self.pos]).into_owned();
-        // Python 2 wrote shapes as `(3L, 4L)`.
-        if matches!(self.peek(), Some(b'L' | b'l')) {
-            self.pos += 1;
-        }
-        if negative {
-            return Ok(Lit::Negative);
-        }
-        text.parse()
-            .map(Lit::Int)
-            .map_err(|_| (start, format!("number {text} is too large")))
-    }
-
-    fn word(&mut self) -> ParseResult<Lit> {
-        let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
-        {
-            self.pos += 1;
-        }
-        match &self.text[start..self.pos] {
-            b"True" => Ok(Lit::Bool(true)),
-            b"False" => Ok(Lit::Bool(false)),
-            b"None" => Ok(Lit::None),
-            other => Err((start, format!("unexpected word `{}`", other.escape_ascii()))),
         }
     }
 }
@@ -238,6 +86,82 @@ fn dtype_of(descr: &str) -> Option<(Scalar, Endian)> {
         _ => Endian::NATIVE,
     };
     Some((scalar, endian))
+}
+
+/// The header dictionary as text the parser reads, at the same byte positions: Python 2's
+/// long suffix (`(3L, 4L)`) blanked out, and the nesting depth checked.
+fn prepare(text: &[u8]) -> Result<String, (usize, String)> {
+    let mut out = text.to_vec();
+    let (mut depth, mut quote, mut escaped) = (0usize, None, false);
+    for i in 0..out.len() {
+        let byte = out[i];
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == q {
+                quote = None;
+            }
+            continue;
+        }
+        match byte {
+            b'\'' | b'"' => quote = Some(byte),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err((i, format!("brackets nested deeper than {MAX_DEPTH} levels")));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'L' | b'l' if i > 0 && out[i - 1].is_ascii_digit() => out[i] = b' ',
+            _ => {}
+        }
+    }
+    // Headers are ASCII in practice; versions 1.0 and 2.0 allow latin-1, which never
+    // appears in a valid dtype, so a lossy conversion loses nothing (and keeps ASCII
+    // positions).
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Where in `text` a syntax error is, from the parser's ` --> line:column`, and what it
+/// expected there.
+fn syntax_error(text: &str, message: &str) -> (usize, String) {
+    let location = message.split_once("--> ").and_then(|(_, rest)| {
+        let (line, rest) = rest.split_once(':')?;
+        let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        Some((line.parse::<usize>().ok()?, column.parse::<usize>().ok()?))
+    });
+    let position = location.map_or(0, |(line, column)| {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let column = text[start.min(text.len())..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(0, |(at, _)| at);
+        start + column
+    });
+    let reason = message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("= "))
+        .map_or_else(|| "not a Python literal".to_string(), str::to_string);
+    (position.min(text.len()), reason)
+}
+
+/// Where the value of `key` starts in the dictionary text, for error offsets.
+fn value_position(text: &str, key: &str) -> Option<usize> {
+    let found = [format!("'{key}'"), format!("\"{key}\"")]
+        .iter()
+        .filter_map(|quoted| text.find(quoted.as_str()).map(|at| at + quoted.len()))
+        .min()?;
+    let rest = &text[found..];
+    let colon = rest.find(':')?;
+    let after = &rest[colon + 1..];
+    Some(found + colon + 1 + (after.len() - after.trim_start().len()))
 }
 
 fn read_header<R: Read>(
@@ -274,96 +198,96 @@ fn read_header<R: Read>(
         }
     };
     let dict_start = reader.offset();
-    let text = reader.bytes(
+    let bytes = reader.bytes(
         usize::try_from(dict_len).unwrap_or(usize::MAX),
         &format!("the {dict_len}-byte header dictionary"),
     )?;
     let at = |pos: usize| dict_start + pos as u64;
-
-    let mut parser = Parser {
-        text: &text,
-        pos: 0,
-    };
-    let top = parser
-        .value(0)
-        .map_err(|(pos, reason)| bad(at(pos), reason))?;
-    parser.skip_space();
-    if parser.pos < text.len() {
-        return Err(bad(
-            at(parser.pos),
-            "unexpected text after the dictionary".into(),
-        ));
-    }
-    let Lit::Dict(entries) = top else {
+    let text = prepare(&bytes).map_err(|(pos, reason)| bad(at(pos), reason))?;
+    let top: Value = text.trim_end().parse().map_err(|error| {
+        let (pos, reason) = match error {
+            py_literal::ParseError::Syntax(message) => syntax_error(&text, &message),
+            other => (0, other.to_string()),
+        };
+        bad(at(pos), reason)
+    })?;
+    let Value::Dict(entries) = top else {
         return Err(bad(dict_start, "the header is not a dictionary".into()));
     };
-
     let (mut descr, mut fortran, mut shape) = (None, None, None);
-    for (key, pos, value) in entries {
+    for (key, value) in entries {
         match key {
-            Lit::Str(k) if k == "descr" => descr = Some((pos, value)),
-            Lit::Str(k) if k == "fortran_order" => fortran = Some((pos, value)),
-            Lit::Str(k) if k == "shape" => shape = Some((pos, value)),
+            Value::String(k) if k == "descr" => descr = Some(value),
+            Value::String(k) if k == "fortran_order" => fortran = Some(value),
+            Value::String(k) if k == "shape" => shape = Some(value),
             // numpy itself rejects other keys; ignoring them costs nothing and reads more.
             _ => {}
         }
     }
     let missing = |key: &str| bad(dict_start, format!("the dictionary has no '{key}' key"));
+    let position = |key: &str| at(value_position(&text, key).unwrap_or(0));
 
-    let (descr_pos, descr) = descr.ok_or_else(|| missing("descr"))?;
+    let descr = descr.ok_or_else(|| missing("descr"))?;
     let unsupported = |dtype: String| FormatError::UnsupportedDtype {
         path: path.to_path_buf(),
-        offset: at(descr_pos),
+        offset: position("descr"),
         dtype,
         supported: SUPPORTED,
     };
     let descr = match descr {
-        Lit::Str(s) => s,
-        Lit::Seq(_) => return Err(unsupported("(a structured dtype)".into())),
+        Value::String(s) => s,
+        Value::List(_) => return Err(unsupported("(a structured dtype)".into())),
         other => {
             return Err(bad(
-                at(descr_pos),
-                format!("'descr' is {other:?}, not a string"),
+                position("descr"),
+                format!("'descr' is {other}, not a string"),
             ));
         }
     };
     let (scalar, endian) = dtype_of(&descr).ok_or_else(|| unsupported(format!("'{descr}'")))?;
 
-    let (fortran_pos, fortran) = fortran.ok_or_else(|| missing("fortran_order"))?;
-    match fortran {
-        Lit::Bool(false) => {}
-        Lit::Bool(true) => {
+    match fortran.ok_or_else(|| missing("fortran_order"))? {
+        Value::Boolean(false) => {}
+        Value::Boolean(true) => {
             return Err(FormatError::FortranOrder {
                 path: path.to_path_buf(),
-                offset: at(fortran_pos),
+                offset: position("fortran_order"),
             });
         }
         other => {
             return Err(bad(
-                at(fortran_pos),
-                format!("'fortran_order' is {other:?}, not True or False"),
+                position("fortran_order"),
+                format!("'fortran_order' is {other}, not True or False"),
             ));
         }
     }
 
-    let (shape_pos, shape) = shape.ok_or_else(|| missing("shape"))?;
-    let Lit::Seq(items) = shape else {
-        return Err(bad(
-            at(shape_pos),
-            format!("'shape' is {shape:?}, not a tuple"),
-        ));
+    let shape_at = position("shape");
+    let (Value::Tuple(items) | Value::List(items)) = shape.ok_or_else(|| missing("shape"))? else {
+        return Err(bad(shape_at, "'shape' is not a tuple".into()));
     };
     let dims = items
         .iter()
-        .map(|item| match item {
-            Lit::Int(d) => Ok(*d),
-            other => Err(bad(
-                at(shape_pos),
-                format!("'shape' holds {other:?}, not a non-negative integer"),
-            )),
+        .map(|item| {
+            let text = match item {
+                Value::Integer(d) => d.to_string(),
+                other => other.to_string(),
+            };
+            match (item, text.parse::<u64>()) {
+                (Value::Integer(_), Ok(d)) => Ok(d),
+                (Value::Integer(_), Err(_)) if !text.starts_with('-') => Err(bad(
+                    shape_at,
+                    format!("'shape' holds {text}, more than any file can hold"),
+                )),
+                _ => Err(bad(
+                    shape_at,
+                    format!("'shape' holds {text}, not a non-negative integer"),
+                )),
+            }
         })
         .collect::<Result<Vec<u64>, _>>()?;
-    let (_, payload_len) = binary::payload_len(path, at(shape_pos), &dims, scalar)?;
+    binary::check_dims(path, shape_at, &dims, true)?;
+    let (_, payload_len) = binary::payload_len(path, shape_at, &dims, scalar)?;
     // Every dimension fits in usize now: their product did.
     let dims: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
     let (count, element_shape) = match dims.split_first() {
@@ -381,19 +305,35 @@ fn read_header<R: Read>(
     })
 }
 
-/// Reads a whole NPY file (plain or gzip) into a table.
+/// Reads a whole NPY file (plain or gzip) into a table, strictly ([`ReadOptions::default`]).
 ///
 /// Fortran-ordered arrays are refused with [`FormatError::FortranOrder`] rather than
 /// transposed silently; the payload size must match the header exactly.
 pub fn read(path: &Path) -> Result<Table, FormatError> {
+    read_with(path, &ReadOptions::default())
+}
+
+/// [`read`] with `options` (of which only [`ReadOptions::allow_non_finite`] matters).
+pub fn read_with(path: &Path, options: &ReadOptions) -> Result<Table, FormatError> {
     let source = gzip::open(path)?;
     let mut reader = HeaderReader::new(source.reader, path);
     let header = read_header(&mut reader, path)?;
-    let bytes = header.layout(path).read_payload(&mut reader.into_inner())?;
+    let layout = header.layout(path);
+    let bytes = layout.read_payload(&mut reader.into_inner())?;
+    let values = binary::decode(&bytes, header.scalar, header.endian);
+    binary::check_finite(
+        &layout,
+        &values,
+        &bytes,
+        header.scalar,
+        header.endian,
+        options,
+    )?;
     Ok(Table {
-        values: binary::decode(&bytes, header.scalar, header.endian),
+        values,
         element_shape: header.element_shape,
         count: header.count,
+        lines: None,
     })
 }
 
@@ -616,10 +556,11 @@ pub(crate) mod tests {
                 },
                 10,
             ),
+            // The parser points at the end of the tuple that `'oops'` follows.
             (
-                "expected `,` or `}`",
+                "expected value",
                 npy_bytes("<f4", false, "(1,) 'oops'", &[0; 4]),
-                65,
+                63,
             ),
         ];
         for (reason, bytes, offset) in cases {

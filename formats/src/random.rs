@@ -16,6 +16,7 @@ pub fn uniform(element_shape: &[usize], samples: usize, seed: u64) -> Table {
         values: (0..len).map(|_| rng.random::<f32>()).collect(),
         element_shape: element_shape.to_vec(),
         count: samples,
+        lines: None,
     }
 }
 
@@ -31,6 +32,7 @@ pub fn classes(classes: usize, samples: usize, seed: u64) -> Table {
             .collect(),
         element_shape: Vec::new(),
         count: samples,
+        lines: None,
     }
 }
 

@@ -1,29 +1,59 @@
-//! The real datasets in `shared/data`, checked against the values in its README.
+//! The real datasets, checked against the values in their READMEs: the small slices shipped
+//! in the repository always, the full datasets in `PERCEPT_DATA_DIR` when it is set.
+//!
+//! Without `PERCEPT_DATA_DIR`, the tests that need a full dataset print
+//! `skipped <test>: needs the full datasets; ...` to stderr and pass. With it set, a missing
+//! file fails them. A relative `PERCEPT_DATA_DIR` is taken from the repository root, so CI
+//! sets it to `../shared/data` (see `formats/data/slices/README.md`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use percept_formats::{Columns, Header, Table, digits};
 
-/// A file of the shared datasets; missing data is a failure, never a skipped test.
-fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/")).join(relative);
+/// The repository root.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// A file shipped in the repository (path from its root): missing is a failure.
+fn shipped(relative: &str) -> PathBuf {
+    let path = Path::new(ROOT).join(relative);
     assert!(
         path.is_file(),
-        "test data `{}` is missing: these tests read the real datasets from shared/data next to \
-         the project (see shared/data/README.md)",
+        "shipped test data `{}` is missing from the repository",
         path.display()
     );
     path
 }
 
-fn read(relative: &str, columns: &Columns) -> Table {
-    let path = shared(relative);
-    percept_formats::read(&path, columns).unwrap_or_else(|e| panic!("{e}"))
+/// A file of the full datasets under `PERCEPT_DATA_DIR`; `None`, after saying so on stderr
+/// with the test's name, when the variable is unset. Set and missing is a failure.
+fn full(test: &str, relative: &str) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("PERCEPT_DATA_DIR") else {
+        // Straight to stderr: `eprintln!` is captured by the test harness, and a skip
+        // should be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {test}: needs the full datasets; set PERCEPT_DATA_DIR (see \
+             formats/data/slices/README.md)"
+        );
+        return None;
+    };
+    let path = Path::new(ROOT).join(dir).join(relative);
+    assert!(
+        path.is_file(),
+        "`{}` is missing: PERCEPT_DATA_DIR is set, so the full datasets must be there (see \
+         formats/data/slices/README.md)",
+        path.display()
+    );
+    Some(path)
 }
 
-fn read_shape(relative: &str, columns: &Columns) -> Header {
-    let path = shared(relative);
-    percept_formats::read_shape(&path, columns).unwrap_or_else(|e| panic!("{e}"))
+fn read(path: &Path, columns: &Columns) -> Table {
+    percept_formats::read(path, columns).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read_shape(path: &Path, columns: &Columns) -> Header {
+    percept_formats::read_shape(path, columns).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Sum of values that are whole numbers, exactly.
@@ -67,15 +97,17 @@ fn embedded_digits_match_the_readme() {
     assert!(levels.iter().all(|&seen| seen));
 }
 
+/// The gzip CSV file next to the crate, read as a file, is what the crate embeds.
 #[test]
-fn shared_digits_equal_the_embedded_copy() {
-    let rows = read("digits/digits.csv.gz", &Columns::All);
+fn shipped_digits_file_equals_the_embedded_copy() {
+    let file = shipped("formats/data/digits.csv.gz");
+    let rows = read(&file, &Columns::All);
     assert_eq!(
         (rows.count, rows.element_shape.as_slice()),
         (1797, &[65][..])
     );
     assert_eq!(
-        read_shape("digits/digits.csv.gz", &Columns::All),
+        read_shape(&file, &Columns::All),
         Header {
             count: 1797,
             element_shape: vec![65]
@@ -89,20 +121,21 @@ fn shared_digits_equal_the_embedded_copy() {
         assert_eq!(row[64], labels.values[i], "row {i}");
     }
     assert_eq!(
-        integer_sum(&read("digits/digits.csv.gz", &Columns::Range(0..64)).values),
+        integer_sum(&read(&file, &Columns::Range(0..64)).values),
         561_718
     );
 }
 
 #[test]
 fn iris_matches_the_readme() {
-    let features = read("iris/iris.csv", &Columns::Range(0..4));
+    let iris = shipped("examples/data/iris.csv");
+    let features = read(&iris, &Columns::Range(0..4));
     assert_eq!(
         (features.count, features.element_shape.as_slice()),
         (150, &[4][..])
     );
     assert_eq!(
-        read_shape("iris/iris.csv", &Columns::Range(0..4)),
+        read_shape(&iris, &Columns::Range(0..4)),
         Header {
             count: 150,
             element_shape: vec![4]
@@ -117,7 +150,7 @@ fn iris_matches_the_readme() {
     }
     assert_eq!(features.element(0), [5.1, 3.5, 1.4, 0.2]);
 
-    let labels = read("iris/iris.csv", &Columns::Single(4));
+    let labels = read(&iris, &Columns::Single(4));
     assert_eq!((labels.count, labels.element_shape.len()), (150, 0));
     labels
         .check_classes("iris.csv", 3)
@@ -129,7 +162,8 @@ fn iris_matches_the_readme() {
 }
 
 struct Mnist {
-    prefix: &'static str,
+    images: PathBuf,
+    labels: PathBuf,
     count: usize,
     class_counts: [usize; 10],
     first_labels: [f32; 10],
@@ -139,18 +173,15 @@ struct Mnist {
 
 /// Reads one split's images and labels (once: this is the expensive part of the suite).
 fn check_mnist(split: &Mnist) {
-    let images_file = format!("mnist/{}-images-idx3-ubyte.gz", split.prefix);
-    let labels_file = format!("mnist/{}-labels-idx1-ubyte.gz", split.prefix);
-
-    let labels = read(&labels_file, &Columns::All);
+    let labels = read(&split.labels, &Columns::All);
     assert_eq!((labels.count, labels.element_shape.len()), (split.count, 0));
     labels
-        .check_classes(&labels_file, 10)
+        .check_classes(&split.labels.display().to_string(), 10)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(labels.class_counts(10), split.class_counts);
     assert_eq!(labels.values[..10], split.first_labels);
 
-    let images = read(&images_file, &Columns::All);
+    let images = read(&split.images, &Columns::All);
     assert_eq!(
         (images.count, images.element_shape.as_slice()),
         (split.count, &[28, 28][..])
@@ -161,12 +192,44 @@ fn check_mnist(split: &Mnist) {
     }
     assert!(images.values.iter().all(|&p| p <= 255.0));
     assert_eq!(integer_sum(&images.values), split.total);
+    for path in [&split.images, &split.labels] {
+        let header = read_shape(path, &Columns::All);
+        assert_eq!(header.count, split.count, "{}", path.display());
+    }
+}
+
+const T10K_FIRST_LABELS: [f32; 10] = [7., 2., 1., 0., 4., 1., 4., 9., 5., 9.];
+const T10K_FIRST_SUMS: [u64; 3] = [18454, 28850, 9871];
+
+/// The first 1,000 test images and labels, shipped: the values of their README.
+#[test]
+fn mnist_t10k_slice_matches_its_readme() {
+    check_mnist(&Mnist {
+        images: shipped("formats/data/slices/t10k-1000-images-idx3-ubyte.gz"),
+        labels: shipped("formats/data/slices/t10k-1000-labels-idx1-ubyte.gz"),
+        count: 1000,
+        class_counts: [85, 126, 116, 107, 110, 87, 87, 99, 89, 94],
+        first_labels: T10K_FIRST_LABELS,
+        first_sums: T10K_FIRST_SUMS,
+        total: 24_443_134,
+    });
+}
+
+fn full_mnist(test: &str, prefix: &str) -> Option<(PathBuf, PathBuf)> {
+    Some((
+        full(test, &format!("mnist/{prefix}-images-idx3-ubyte.gz"))?,
+        full(test, &format!("mnist/{prefix}-labels-idx1-ubyte.gz"))?,
+    ))
 }
 
 #[test]
 fn mnist_train_matches_the_readme() {
+    let Some((images, labels)) = full_mnist("mnist_train_matches_the_readme", "train") else {
+        return;
+    };
     check_mnist(&Mnist {
-        prefix: "train",
+        images,
+        labels,
         count: 60_000,
         class_counts: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
         first_labels: [5., 0., 4., 1., 9., 2., 1., 3., 1., 4.],
@@ -177,12 +240,16 @@ fn mnist_train_matches_the_readme() {
 
 #[test]
 fn mnist_t10k_matches_the_readme() {
+    let Some((images, labels)) = full_mnist("mnist_t10k_matches_the_readme", "t10k") else {
+        return;
+    };
     check_mnist(&Mnist {
-        prefix: "t10k",
+        images,
+        labels,
         count: 10_000,
         class_counts: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
-        first_labels: [7., 2., 1., 0., 4., 1., 4., 9., 5., 9.],
-        first_sums: [18454, 28850, 9871],
+        first_labels: T10K_FIRST_LABELS,
+        first_sums: T10K_FIRST_SUMS,
         total: 264_923_200,
     });
 }
@@ -196,7 +263,13 @@ fn mnist_headers_are_read_without_the_data() {
         ("t10k-labels-idx1-ubyte.gz", 10_000, vec![]),
     ];
     for (name, count, element_shape) in cases {
-        let header = read_shape(&format!("mnist/{name}"), &Columns::All);
+        let Some(path) = full(
+            "mnist_headers_are_read_without_the_data",
+            &format!("mnist/{name}"),
+        ) else {
+            return;
+        };
+        let header = read_shape(&path, &Columns::All);
         assert_eq!(
             header,
             Header {
@@ -205,7 +278,43 @@ fn mnist_headers_are_read_without_the_data() {
             },
             "{name}"
         );
-        let direct = percept_formats::idx::read_shape(&shared(&format!("mnist/{name}")));
+        let direct = percept_formats::idx::read_shape(&path);
         assert_eq!(direct.unwrap_or_else(|e| panic!("{e}")), header);
+    }
+}
+
+/// What the repository ships is what the full datasets hold: the digits and iris files
+/// byte for byte, the MNIST slice element for element.
+#[test]
+fn shipped_copies_equal_the_full_datasets() {
+    const TEST: &str = "shipped_copies_equal_the_full_datasets";
+    let copies = [
+        ("formats/data/digits.csv.gz", "digits/digits.csv.gz"),
+        ("examples/data/iris.csv", "iris/iris.csv"),
+    ];
+    for (copy, original) in copies {
+        let Some(original) = full(TEST, original) else {
+            return;
+        };
+        let bytes = |path: &Path| std::fs::read(path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            bytes(&shipped(copy)) == bytes(&original),
+            "`{copy}` differs from `{}`",
+            original.display()
+        );
+    }
+    let Some((images, labels)) = full_mnist(TEST, "t10k") else {
+        return;
+    };
+    let slices = [
+        (images, "formats/data/slices/t10k-1000-images-idx3-ubyte.gz"),
+        (labels, "formats/data/slices/t10k-1000-labels-idx1-ubyte.gz"),
+    ];
+    for (original, slice) in slices {
+        let original = read(&original, &Columns::All);
+        let slice = read(&shipped(slice), &Columns::All);
+        assert_eq!(slice.element_shape, original.element_shape);
+        assert_eq!(slice.count, 1000);
+        assert!(slice.values == original.values[..slice.values.len()]);
     }
 }

@@ -77,6 +77,7 @@ mod tests {
             values: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
             element_shape: vec![2],
             count: 3,
+            lines: None,
         };
         let data = Dataset::from_table(table);
         assert_eq!(data.len(), 3);
@@ -89,6 +90,7 @@ mod tests {
             values: vec![1.0, 10.0, 2.0, 20.0],
             element_shape: vec![1, 2, 2],
             count: 1,
+            lines: None,
         };
         let data = Dataset::from_table(table);
         assert_eq!(data.gather(&[0]), [1.0, 2.0, 10.0, 20.0]);
