@@ -34,7 +34,7 @@ pub fn train(file: &str) -> Result<f32, percept::Error> {
             .model()
             .data_mut(data)
             .expect("declared above")
-            .set_file(file);
+            .set_file(file)?;
     }
     let report = model.run()?;
     Ok(report.last().expect("epochs ran").accuracy_validation)

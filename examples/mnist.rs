@@ -48,12 +48,12 @@ pub fn train(dir: &Path, epochs: usize) -> Result<(f32, f32), percept::Error> {
                 dir.join(format!("train-{kind}-ubyte.gz"))
                     .display()
                     .to_string(),
-            );
+            )?;
             source.set_test_file(
                 dir.join(format!("t10k-{kind}-ubyte.gz"))
                     .display()
                     .to_string(),
-            );
+            )?;
         }
     }
     let mut settings = model.model().training_settings();

@@ -108,9 +108,9 @@ pub mod prelude {
     pub use percept_macros::{component, model};
     pub use percept_runtime::catalogue::{
         Activation, ArgmaxSettings, BatchNormSettings, ClassificationSettings, Columns,
-        ConvSettings, DataSettings, DenseSettings, Digits, DropoutSettings, FlattenSettings,
-        MaxPoolSettings, MergeOp, MergeSettings, OneHotSettings, Optimizer, Padding,
-        RegressionSettings, RescaleSettings, ReshapeSettings, Shape, SoftmaxSettings,
+        ConvSettings, DataSettings, Delimiter, DenseSettings, Digits, DropoutSettings,
+        FlattenSettings, MaxPoolSettings, MergeOp, MergeSettings, OneHotSettings, Optimizer,
+        Padding, RegressionSettings, RescaleSettings, ReshapeSettings, Shape, SoftmaxSettings,
         TrainingSettings,
     };
     pub use percept_runtime::{

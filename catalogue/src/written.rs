@@ -364,6 +364,8 @@ fn apply_data(d: &mut DataSettings, key: &str, value: &Written) -> Result<(), St
             d.source = DataSource::File {
                 path: text(key, value)?,
                 columns: Columns::All,
+                delimiter: Delimiter::Comma,
+                allow_non_finite: false,
             }
         }
         "random" => {
@@ -388,6 +390,23 @@ fn apply_data(d: &mut DataSettings, key: &str, value: &Written) -> Result<(), St
                 *samples = n
             } else {
                 *seed = n as u64
+            }
+        }
+        "delimiter" | "allow_non_finite" => {
+            let DataSource::File {
+                delimiter,
+                allow_non_finite,
+                ..
+            } = &mut d.source
+            else {
+                return Err(format!(
+                    "`{key}` applies to files; write `file: \"...\"` before it"
+                ));
+            };
+            if key == "delimiter" {
+                *delimiter = Delimiter::ALL[choice(key, value, &Delimiter::NAMES)?];
+            } else {
+                *allow_non_finite = boolean(key, value)?;
             }
         }
         "columns" => {
@@ -853,7 +872,7 @@ mod tests {
                     ("Data", "samples" | "seed") => {
                         vec![("random".to_string(), Written::List(vec![2]))]
                     }
-                    ("Data", "columns") => {
+                    ("Data", "columns" | "delimiter" | "allow_non_finite") => {
                         vec![("file".to_string(), Written::Text("x.csv".into()))]
                     }
                     _ => Vec::new(),

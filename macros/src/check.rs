@@ -40,6 +40,9 @@ pub struct Checked<'a> {
     /// Each Data entry's shape read from its file at expansion time, to pass on to the runtime
     /// so that it need not read the header again.
     pub file_shapes: Vec<Option<Shape>>,
+    /// Every data file whose header was read, so that the expansion can make cargo rebuild
+    /// the model when one changes.
+    pub files_read: Vec<std::path::PathBuf>,
     /// Each entry's output, where known.
     pub outputs: Vec<Option<Signal>>,
     /// Every error, in the order found.
@@ -145,6 +148,7 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
 
     let mut outputs: Vec<Option<Signal>> = vec![None; n];
     let mut file_shapes: Vec<Option<Shape>> = vec![None; n];
+    let mut files_read = Vec::new();
     if let Some(Wiring { inputs, order, .. }) = &wiring {
         for &i in order {
             let entry = &model.entries[i];
@@ -152,7 +156,12 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                 continue;
             };
             if let Settings::Data(data) = settings
-                && let DataSource::File { path, columns } = &data.source
+                && let DataSource::File {
+                    path,
+                    columns,
+                    delimiter,
+                    allow_non_finite,
+                } = &data.source
                 && data.shape.is_none()
             {
                 let file = resolve(manifest_dir, path);
@@ -163,8 +172,13 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                 // Messages name the file as written, not where this build happens to run.
                 let relative =
                     |message: String| message.replace(&format!("{}/", manifest_dir.display()), "");
-                match percept_formats::read_shape(&file, &columns_of(columns)) {
+                let options = percept_formats::ReadOptions {
+                    delimiter: delimiter.byte(),
+                    allow_non_finite: *allow_non_finite,
+                };
+                match percept_formats::read_shape_with(&file, &columns_of(columns), &options) {
                     Ok(header) => {
+                        files_read.push(file.clone());
                         let found = Shape::from(header.element_shape);
                         if let Err(e) =
                             data.resolve_file_shape(&entry.name.to_string(), found.clone())
@@ -174,11 +188,19 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                         }
                         file_shapes[i] = Some(found);
                     }
-                    Err(e) => {
+                    // Only a missing file is helped by declaring the shape; a malformed one
+                    // would fail at run time as well, and its message says what is wrong.
+                    Err(percept_formats::FormatError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
                         errors.push(at(format!(
-                            "{}; if the file is not there at build time, declare its elements' shape with `shape: [...]`",
-                            relative(e.to_string())
+                            "cannot read `{path}`: the file does not exist at build time; if it is made later, declare its elements' shape with `shape: [...]`"
                         )));
+                        continue;
+                    }
+                    Err(e) => {
+                        files_read.push(file.clone());
+                        errors.push(at(relative(e.to_string())));
                         continue;
                     }
                 }
@@ -208,6 +230,7 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
         customs,
         settings,
         file_shapes,
+        files_read,
         outputs,
         errors,
     }
@@ -417,5 +440,63 @@ mod tests {
                 && found[0].ends_with("declare its elements' shape with `shape: [...]`"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_malformed_file_is_described_without_the_shape_hint_and_read_files_are_listed() {
+        let dir = std::env::temp_dir().join(format!("percept-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // An IDX header declaring 3 elements of [2] u8, with 2 bytes of data.
+        std::fs::write(
+            dir.join("cut.idx"),
+            [0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 2, 1, 2],
+        )
+        .unwrap();
+        std::fs::write(dir.join("good.csv"), "1,2\n3,4\n5,6\n").unwrap();
+        let model: ModelInput = syn::parse_str(
+            r#"pub M {
+            x: Data { file: "cut.idx" },
+            y: Data { file: "good.csv" },
+            train: Regression <- (x, y),
+        }"#,
+        )
+        .unwrap();
+        let checked = check(&model, &dir);
+        let found: Vec<String> = checked.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("`cut.idx` is truncated") && !found[0].contains("shape: [...]"),
+            "{found:?}"
+        );
+        // Both files were read, the malformed one too: fixing it must rebuild the model.
+        assert_eq!(
+            checked.files_read,
+            [dir.join("cut.idx"), dir.join("good.csv")]
+        );
+        let expanded = crate::expand::expand(&model, &checked).to_string();
+        assert_eq!(expanded.matches("include_bytes").count(), 2, "{expanded}");
+
+        // A zero dimension is the file's fault, not a `shape` the user never wrote.
+        std::fs::write(dir.join("zero.idx"), [0, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2]).unwrap();
+        let model: ModelInput = syn::parse_str(
+            r#"pub M {
+            x: Data { file: "zero.idx" },
+            y: Data { random: [1], samples: 4 },
+            train: Regression <- (x, y),
+        }"#,
+        )
+        .unwrap();
+        let found: Vec<String> = check(&model, &dir)
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            found.len() == 1
+                && found[0].contains("declares a dimension of 0")
+                && !found[0].contains("`shape` must"),
+            "{found:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

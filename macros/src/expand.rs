@@ -151,8 +151,21 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         "The components of [`{name_text}`], one struct each, named as PerceptiLabs names its classes."
     );
 
+    // Each data file whose header the check read, included and unused: cargo then rebuilds
+    // the model when the file changes (an unused constant adds nothing to the binary).
+    let files_read = checked
+        .files_read
+        .iter()
+        .filter_map(|path| path.to_str())
+        .map(|path| {
+            quote!(
+                const _: &[u8] = ::core::include_bytes!(#path);
+            )
+        });
+
     quote! {
         #(#errors)*
+        #(#files_read)*
 
         #(#attrs)*
         #vis struct #name<B: #backend> {

@@ -126,13 +126,13 @@ fn a_non_numeric_csv_field_gives_line_and_column() {
 }
 
 #[test]
-fn a_label_outside_the_classes_gives_the_element_and_the_value() {
+fn a_label_outside_the_classes_gives_the_file_line_and_the_value() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "x.csv", b"1,2\n3,4\n5,6\n");
     write(dir.path(), "y.csv", b"0\n2\n3\n");
     let err = preview_error(dir.path(), "x.csv", "y.csv");
     assert!(
-        err.ends_with("y.csv` element 2: label 3 is outside 0..3 (`classes: 3`)"),
+        err.ends_with("y.csv` line 3 (element 2): label 3 is outside 0..3 (`classes: 3`)"),
         "{err}"
     );
 }
@@ -175,7 +175,7 @@ fn a_model_that_loaded_good_data_keeps_it_when_a_bad_file_replaces_it() {
     let mut model = model(dir.path(), "x.csv", "y.csv").unwrap();
     model.run().unwrap();
     let weights = model.component("fc").unwrap().weights();
-    model.data_mut("x").unwrap().set_file("bad.csv");
+    model.data_mut("x").unwrap().set_file("bad.csv").unwrap();
     let err = model.run().unwrap_err();
     assert!(err.to_string().contains("bad.csv` line 2"), "{err}");
     assert_eq!(
@@ -183,4 +183,116 @@ fn a_model_that_loaded_good_data_keeps_it_when_a_bad_file_replaces_it() {
         weights,
         "a failed run changes nothing"
     );
+}
+
+#[test]
+fn a_non_finite_value_is_an_error_at_its_line_and_column_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.csv", b"1,2\n3,inf\n5,6\n");
+    write(dir.path(), "y.csv", b"0\n1\n2\n");
+    let err = preview_error(dir.path(), "x.csv", "y.csv");
+    assert!(err.contains("x.csv` line 2, column 2"), "{err}");
+    assert!(err.contains("inf"), "{err}");
+
+    // Opted in, the same file reads, and the infinity reaches the preview as it is.
+    let mut model = ModelBuilder::new("Allowed")
+        .base_dir(dir.path())
+        .add(
+            "x",
+            DataSettings::file("x.csv")
+                .with_shape([2])
+                .allowing_non_finite(),
+            &[],
+        )
+        .add(
+            "y",
+            DataSettings::file("y.csv").with_shape([]).with_classes(3),
+            &[],
+        )
+        .add("fc", DenseSettings::new(3, Activation::None), &["x"])
+        .add(
+            "train",
+            ClassificationSettings {
+                training: training(1),
+            },
+            &["fc", "y"],
+        )
+        .build::<TrainingBackend>(&Default::default())
+        .unwrap();
+    model.set_progress(Progress::Hidden);
+    let data = model.data_mut("x").unwrap().dataset().unwrap();
+    assert_eq!(data.len(), 3);
+}
+
+#[test]
+fn a_semicolon_separated_file_reads_with_its_delimiter() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.csv", b"a;b\r\n1;2\r\n\"3\";4\r\n5;6\r\n");
+    write(dir.path(), "y.csv", b"0\n1\n2\n");
+    let build = |delimiter| {
+        ModelBuilder::new("Semicolons")
+            .base_dir(dir.path())
+            .add(
+                "x",
+                DataSettings::file("x.csv").with_delimiter(delimiter),
+                &[],
+            )
+            .add(
+                "y",
+                DataSettings::file("y.csv").with_shape([]).with_classes(3),
+                &[],
+            )
+            .add("fc", DenseSettings::new(3, Activation::None), &["x"])
+            .add(
+                "train",
+                ClassificationSettings {
+                    training: training(1),
+                },
+                &["fc", "y"],
+            )
+            .build::<TrainingBackend>(&Default::default())
+    };
+    // The header says two columns once `;` separates them.
+    let model = build(Delimiter::Semicolon).unwrap();
+    assert_eq!(
+        model.component("x").unwrap().meta().output.shape,
+        Shape::from([2])
+    );
+    // Read with commas, each line is one field, `1;2`, which is not a number.
+    let err = build(Delimiter::Comma)
+        .unwrap()
+        .preview()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("x.csv` line 2, column 1"), "{err}");
+}
+
+#[test]
+fn replacing_the_file_of_a_source_that_is_not_a_file_is_an_error() {
+    let mut model = common::build(common::digits_mlp(training(1)));
+    let images = model.data_mut("images").unwrap();
+    let err = images
+        .set_test_file("t10k-images-idx3-ubyte.gz")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`images` reads the embedded digits, not a file, so `set_test_file` cannot replace its file; declare it with `file: \"...\"` (and `test_file`) to read files"
+    );
+    assert!(images.set_file("x.csv").is_err());
+    // Nothing changed: evaluating still says there is no test set, it never scores the
+    // training data.
+    let err = model.evaluate().unwrap_err().to_string();
+    assert!(err.contains("has no `test_file`"), "{err}");
+}
+
+#[test]
+fn an_error_debug_prints_as_its_message() {
+    // `fn main() -> Result<(), percept::Error>` prints the error with `Debug`.
+    let dir = tempfile::tempdir().unwrap();
+    let err = model(dir.path(), "missing.idx", "y.csv")
+        .unwrap()
+        .preview()
+        .unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(format!("{err:?}").starts_with("cannot read"), "{err:?}");
 }

@@ -337,7 +337,8 @@ fn a_data_file_can_be_replaced_at_run_time() {
     model
         .data_mut("x")
         .unwrap()
-        .set_file(small.display().to_string());
+        .set_file(small.display().to_string())
+        .unwrap();
     let err = model.preview().unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -346,7 +347,8 @@ fn a_data_file_can_be_replaced_at_run_time() {
     model
         .data_mut("y")
         .unwrap()
-        .set_file(small.display().to_string());
+        .set_file(small.display().to_string())
+        .unwrap();
     model.preview().unwrap();
     let x: Vec<f32> = model
         .component("x")

@@ -42,6 +42,42 @@ pub enum Columns {
     Single(usize),
 }
 
+/// The character between the fields of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Delimiter {
+    /// `,` (the default).
+    #[default]
+    Comma,
+    /// `;`, as spreadsheets write where the comma is the decimal separator.
+    Semicolon,
+    /// A tab (`.tsv` files).
+    Tab,
+    /// One space.
+    Space,
+}
+
+impl Delimiter {
+    /// The names `model!` accepts, in the order of [`Delimiter::ALL`].
+    pub const NAMES: [&'static str; 4] = ["Comma", "Semicolon", "Tab", "Space"];
+    /// Every delimiter.
+    pub const ALL: [Delimiter; 4] = [
+        Delimiter::Comma,
+        Delimiter::Semicolon,
+        Delimiter::Tab,
+        Delimiter::Space,
+    ];
+
+    /// The byte it stands for.
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+            Delimiter::Space => b' ',
+        }
+    }
+}
+
 /// Where a Data component's values come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DataSource {
@@ -53,6 +89,13 @@ pub enum DataSource {
         path: String,
         /// For CSV files: which columns to read.
         columns: Columns,
+        /// For CSV files: the character between fields.
+        #[serde(default)]
+        delimiter: Delimiter,
+        /// Accept NaN and infinite values (and values beyond `f32`'s range) instead of
+        /// reporting them as errors at their line and column or element.
+        #[serde(default)]
+        allow_non_finite: bool,
     },
     /// Uniform random values in `[0, 1)`, or random class indices when `classes` is set.
     Random {
@@ -101,6 +144,8 @@ impl DataSettings {
             source: DataSource::File {
                 path: path.into(),
                 columns: Columns::All,
+                delimiter: Delimiter::Comma,
+                allow_non_finite: false,
             },
             shape: None,
             classes: None,
@@ -126,6 +171,25 @@ impl DataSettings {
     pub fn with_columns(mut self, selection: Columns) -> Self {
         if let DataSource::File { columns, .. } = &mut self.source {
             *columns = selection;
+        }
+        self
+    }
+
+    /// Reads a CSV file whose fields are separated by `separator`.
+    pub fn with_delimiter(mut self, separator: Delimiter) -> Self {
+        if let DataSource::File { delimiter, .. } = &mut self.source {
+            *delimiter = separator;
+        }
+        self
+    }
+
+    /// Accepts NaN and infinite values in the file instead of reporting them.
+    pub fn allowing_non_finite(mut self) -> Self {
+        if let DataSource::File {
+            allow_non_finite, ..
+        } = &mut self.source
+        {
+            *allow_non_finite = true;
         }
         self
     }
@@ -232,6 +296,18 @@ impl ComponentSettings for DataSettings {
             ValueKind::Columns,
             "every column",
             "CSV columns: `a..b` or `k`",
+        ),
+        Setting::optional(
+            "delimiter",
+            ValueKind::Choice(&Delimiter::NAMES),
+            "Comma",
+            "the character between CSV fields: `Comma`, `Semicolon`, `Tab` or `Space`",
+        ),
+        Setting::optional(
+            "allow_non_finite",
+            ValueKind::Bool,
+            "false",
+            "accept NaN and infinite values instead of an error at their position",
         ),
         Setting::optional(
             "random",

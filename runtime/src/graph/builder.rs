@@ -14,7 +14,7 @@ use super::model::Model;
 use super::plan::{Plan, PlanEntry};
 use crate::components::Node;
 use crate::components::custom::{Custom, CustomCode, CustomInfo, CustomKind};
-use crate::components::data::{columns_of, resolve};
+use crate::components::data::{columns_of, read_options, resolve};
 use crate::error::{Error, Result};
 
 /// Declares a model entry by entry, the way `model!` does, and builds it.
@@ -213,11 +213,14 @@ impl ModelBuilder {
         for &i in &order {
             let instance = names[i];
             if let Settings::Data(data) = &mut settings[i]
-                && let DataSource::File { path, columns } = &data.source
+                && let DataSource::File { path, columns, .. } = &data.source
                 && data.shape.is_none()
             {
-                let header =
-                    formats::read_shape(&resolve(&self.base_dir, path), &columns_of(columns))?;
+                let header = formats::read_shape_with(
+                    &resolve(&self.base_dir, path),
+                    &columns_of(columns),
+                    &read_options(&data.source),
+                )?;
                 data.resolve_file_shape(instance, Shape::from(header.element_shape))?;
             }
             let signals: Vec<&Signal> = inputs[i]

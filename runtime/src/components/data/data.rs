@@ -9,7 +9,7 @@ use percept_formats::{self as formats, Table};
 
 use super::dataset::Dataset;
 use crate::component::{Meta, Parts, impl_component};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::Value;
 
 /// A Data component. It has no parameters; it hands the graph batches of its elements.
@@ -53,18 +53,37 @@ impl Data {
     }
 
     /// Reads the training values from another file of the same layout (dropping any values
-    /// already loaded).
-    pub fn set_file(&mut self, path: impl Into<String>) {
+    /// already loaded). An error if this component's source is not a file: the embedded
+    /// digits or random values have no file to replace.
+    pub fn set_file(&mut self, path: impl Into<String>) -> Result<()> {
+        self.require_file("set_file")?;
         if let DataSource::File { path: current, .. } = &mut self.settings.source {
             *current = path.into();
         }
         self.loaded = Arc::default();
+        Ok(())
     }
 
-    /// Reads the test values from another file of the same layout.
-    pub fn set_test_file(&mut self, path: impl Into<String>) {
+    /// Reads the test values from another file of the same layout. An error if this
+    /// component's source is not a file.
+    pub fn set_test_file(&mut self, path: impl Into<String>) -> Result<()> {
+        self.require_file("set_test_file")?;
         self.settings.test_file = Some(path.into());
         self.loaded = Arc::default();
+        Ok(())
+    }
+
+    fn require_file(&self, method: &'static str) -> Result<()> {
+        let source_kind = match &self.settings.source {
+            DataSource::File { .. } => return Ok(()),
+            DataSource::Digits(_) => "the embedded digits",
+            DataSource::Random { .. } => "random values",
+        };
+        Err(Error::NotAFile {
+            component: self.meta.instance.clone(),
+            method,
+            source_kind,
+        })
     }
 
     /// The training values, read on first use.
@@ -118,9 +137,13 @@ impl Data {
                 Some(classes) => formats::random::classes(classes, *samples, *seed),
                 None => formats::random::uniform(shape.dims(), *samples, *seed),
             },
-            DataSource::File { path, columns } => {
+            DataSource::File { path, columns, .. } => {
                 let path = self.resolve(file.unwrap_or(path));
-                let table = formats::read(&path, &columns_of(columns))?;
+                let table = formats::read_with(
+                    &path,
+                    &columns_of(columns),
+                    &read_options(&self.settings.source),
+                )?;
                 self.check(&path, &table)?;
                 if let Some(classes) = classes {
                     table.check_classes(&path.display().to_string(), classes)?;
@@ -159,6 +182,21 @@ pub(crate) fn resolve(base_dir: &Path, file: &str) -> PathBuf {
 }
 
 /// The catalogue's column selection in the readers' terms.
+/// How a file source is read: its delimiter, and whether non-finite values are accepted.
+pub(crate) fn read_options(source: &DataSource) -> formats::ReadOptions {
+    let mut options = formats::ReadOptions::default();
+    if let DataSource::File {
+        delimiter,
+        allow_non_finite,
+        ..
+    } = source
+    {
+        options.delimiter = delimiter.byte();
+        options.allow_non_finite = *allow_non_finite;
+    }
+    options
+}
+
 pub(crate) fn columns_of(columns: &Columns) -> formats::Columns {
     match columns {
         Columns::All => formats::Columns::All,
