@@ -1,5 +1,6 @@
 //! `percept::Error`: everything that can go wrong on user input, with what was expected.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use percept_catalogue::{ShapeError, WiringError};
@@ -11,7 +12,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong on user input. Each message names the file, position or
 /// component and what was expected.
-#[derive(Debug, Error)]
+///
+/// `Debug` prints the same message as `Display` (as `anyhow` does), so that
+/// `fn main() -> Result<(), percept::Error>` shows the message, not the variant's fields.
+#[derive(Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A shape or setting error found while building the graph or loading data.
@@ -73,17 +77,33 @@ pub enum Error {
         found: percept_catalogue::Shape,
     },
 
-    /// A loss that became NaN or infinite.
+    /// A training or validation loss that became NaN or infinite.
     #[error(
-        "the loss became {loss} at epoch {epoch}, step {step}; training stopped and the model keeps its parameters from the end of the last complete epoch; try a smaller `learning_rate`, or rescale the data"
+        "the {} loss became {loss} at epoch {epoch}{}; training stopped and the model keeps the last parameters whose training loss was finite; try a smaller `learning_rate`, or rescale the data",
+        if step.is_some() { "training" } else { "validation" },
+        step.map_or(String::new(), |step| format!(", step {step}"))
     )]
     NonFiniteLoss {
         /// The epoch, from 1.
         epoch: usize,
-        /// The step in that epoch, from 1.
-        step: usize,
+        /// The step in that epoch, from 1, for the training loss; `None` for the validation
+        /// loss, measured at the epoch's end.
+        step: Option<usize>,
         /// The loss value.
         loss: f32,
+    },
+
+    /// `set_file` or `set_test_file` on a Data component whose source is not a file.
+    #[error(
+        "`{component}` reads {source_kind}, not a file, so `{method}` cannot replace its file; declare it with `file: \"...\"` (and `test_file`) to read files"
+    )]
+    NotAFile {
+        /// The Data component.
+        component: String,
+        /// `set_file` or `set_test_file`.
+        method: &'static str,
+        /// What it reads instead (`the embedded digits`, `random values`).
+        source_kind: &'static str,
     },
 
     /// A file that cannot be written or read while saving or loading a model.
@@ -140,6 +160,12 @@ pub enum Error {
         /// The rank found.
         found: usize,
     },
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 // Boxed so that `Result<T, percept::Error>` stays small on the happy path.

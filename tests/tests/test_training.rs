@@ -108,11 +108,10 @@ fn captures_outputs_weights_and_gradients_unless_headless() {
     assert_eq!(loss.shape.to_vec(), Vec::<usize>::new());
 }
 
-#[test]
-fn a_loss_that_explodes_stops_with_epoch_and_step_and_restores_the_last_epoch() {
-    // Targets of petal width from three measurements, with an absurd learning rate.
+/// Petal width regressed on three iris measurements, trained with `optimizer`.
+fn petal_width(optimizer: Optimizer, epochs: usize) -> Model<TrainingBackend> {
     let iris = shared("iris/iris.csv");
-    let mut model = build(
+    build(
         ModelBuilder::new("Exploding")
             .add(
                 "x",
@@ -129,31 +128,162 @@ fn a_loss_that_explodes_stops_with_epoch_and_step_and_restores_the_last_epoch() 
                 "train",
                 RegressionSettings {
                     training: TrainingSettings {
-                        optimizer: Optimizer::Sgd {
-                            learning_rate: 1e25,
-                            momentum: 0.0,
-                        },
+                        optimizer,
                         batch_size: 8,
-                        ..training(3)
+                        ..training(epochs)
                     },
                 },
                 &["fc", "y"],
             ),
+    )
+}
+
+/// Every parameter of `model` is finite, and so is its mean squared error on the iris rows:
+/// the kept state is one whose loss is finite.
+fn assert_finite_state(model: &Model<TrainingBackend>) {
+    let fc = model.component("fc").unwrap();
+    for tensor in fc.weights().iter().chain(fc.biases().iter()) {
+        let values = tensor.1.to_vec::<f32>().unwrap();
+        assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
+    }
+    let table = percept::formats::read(
+        shared("iris/iris.csv").as_ref(),
+        &percept::formats::Columns::All,
+    )
+    .unwrap();
+    let rows: Vec<&[f32]> = (0..table.count).map(|i| table.element(i)).collect();
+    let x: Vec<f32> = rows.iter().flat_map(|r| r[..3].to_vec()).collect();
+    let predicted = model
+        .predict(TensorData::new(x, [rows.len(), 3]))
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    let mse: f32 = predicted
+        .iter()
+        .zip(&rows)
+        .map(|(p, r)| (p - r[3]).powi(2))
+        .sum::<f32>()
+        / rows.len() as f32;
+    assert!(mse.is_finite(), "the kept parameters have loss {mse}");
+}
+
+#[test]
+fn a_loss_that_explodes_stops_with_epoch_and_step_and_keeps_the_last_finite_state() {
+    let mut model = petal_width(
+        Optimizer::Sgd {
+            learning_rate: 1e25,
+            momentum: 0.0,
+        },
+        3,
     );
-    let initial = model.component("fc").unwrap().weights();
     let err = model.run().unwrap_err();
-    let Error::NonFiniteLoss { epoch, step, .. } = err else {
+    let Error::NonFiniteLoss {
+        epoch,
+        step: Some(step),
+        ..
+    } = err
+    else {
         panic!("{err}")
     };
     assert_eq!(epoch, 1);
     assert!(step >= 2, "the first step starts from finite weights");
     assert!(
-        err.to_string()
-            .contains(&format!("at epoch 1, step {step}")),
+        err.to_string().contains(&format!(
+            "the training loss became inf at epoch 1, step {step}"
+        )),
         "{err}"
     );
-    // The first epoch failed: the parameters are back at their initial values.
-    assert_eq!(model.component("fc").unwrap().weights(), initial);
+    assert_finite_state(&model);
+}
+
+#[test]
+fn a_rate_that_overflows_the_parameters_keeps_finite_ones() {
+    // Adam at 1e38 turns every parameter infinite in its first updates; what is kept after the
+    // non-finite loss must be the last state whose loss was finite, not those.
+    let mut model = petal_width(
+        Optimizer::Adam {
+            learning_rate: 1e38,
+        },
+        5,
+    );
+    let err = model.run().unwrap_err();
+    assert!(matches!(err, Error::NonFiniteLoss { .. }), "{err}");
+    assert_finite_state(&model);
+}
+
+#[test]
+fn a_validation_loss_that_is_not_finite_stops_training() {
+    // Twenty rows `x, 2x`, one of them with a target of 1e20, whose square overflows f32.
+    // Whether that row is a training or a validation row is the seed's choice: try each
+    // position and expect both kinds of error, each with finite parameters kept.
+    let dir = tempfile::tempdir().unwrap();
+    let mut kinds = (0, 0);
+    for huge in 0..20 {
+        let csv: String = (0..20)
+            .map(|i| {
+                let y = if i == huge { 1e20 } else { 2.0 * i as f32 };
+                format!("{i},{y}\n")
+            })
+            .collect();
+        let file = dir.path().join(format!("rows{huge}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        let file = file.display().to_string();
+        let mut model = build(
+            ModelBuilder::new("Huge")
+                .add(
+                    "x",
+                    DataSettings::file(&file)
+                        .with_columns(Columns::Single(0))
+                        .with_shape([1]),
+                    &[],
+                )
+                .add(
+                    "y",
+                    DataSettings::file(&file).with_columns(Columns::Single(1)),
+                    &[],
+                )
+                .add("fc", DenseSettings::new(1, Activation::None), &["x"])
+                .add(
+                    "train",
+                    RegressionSettings {
+                        training: TrainingSettings {
+                            batch_size: 4,
+                            ..training(2)
+                        },
+                    },
+                    &["fc", "y"],
+                ),
+        );
+        let err = model.run().unwrap_err();
+        match err {
+            Error::NonFiniteLoss {
+                step: None, epoch, ..
+            } => {
+                assert_eq!(epoch, 1);
+                assert!(
+                    err.to_string()
+                        .starts_with("the validation loss became inf at epoch 1;"),
+                    "{err}"
+                );
+                kinds.1 += 1;
+            }
+            Error::NonFiniteLoss { step: Some(_), .. } => kinds.0 += 1,
+            other => panic!("{other}"),
+        }
+        let fc = model.component("fc").unwrap();
+        for tensor in fc.weights().iter().chain(fc.biases().iter()) {
+            assert!(
+                tensor
+                    .1
+                    .to_vec::<f32>()
+                    .unwrap()
+                    .iter()
+                    .all(|v| v.is_finite())
+            );
+        }
+    }
+    assert_eq!(kinds.0 + kinds.1, 20);
+    assert_eq!(kinds.1, 4, "20% of the rows are validation rows");
 }
 
 #[test]

@@ -160,9 +160,9 @@ fn split(n: usize, validation: f64, rng: &mut StdRng) -> Result<(Vec<usize>, Vec
 impl<B: AutodiffBackend> Model<B> {
     /// Trains the model with its Training component's settings and returns the report.
     ///
-    /// A loss that becomes NaN or infinite stops training with [`Error::NonFiniteLoss`]; the
-    /// model then keeps the parameters it had at the end of the last complete epoch (its
-    /// initial ones if the first epoch fails).
+    /// A training or validation loss that becomes NaN or infinite stops training with
+    /// [`Error::NonFiniteLoss`]; the model then keeps the last parameters whose training loss
+    /// was finite (its initial ones if the first step fails), which are finite.
     pub fn run(&mut self) -> Result<TrainingReport> {
         self.run_with(self.training_settings())
     }
@@ -226,11 +226,11 @@ impl<B: AutodiffBackend> Model<B> {
             edges: self.edges(),
             backend: B::name(&self.device),
         };
+        // The last parameters whose training loss was found finite, restored if a loss stops
+        // being finite. (Cloning a module clones tensor handles; the update that follows
+        // copies the values instead of updating them in place.)
+        let mut last_finite = self.graph.clone();
         for epoch in 1..=settings.epochs {
-            // The parameters at the end of the last complete epoch, restored if this one's
-            // loss stops being finite. (Cloning a module clones tensor handles; the values are
-            // copied once, by the first step's update.)
-            let checkpoint = self.graph.clone();
             let start = Instant::now();
             training.shuffle(&mut rng);
             let mut metrics = MetricSums::default();
@@ -246,13 +246,14 @@ impl<B: AutodiffBackend> Model<B> {
                 drop(outputs);
                 let (loss, sums) = batch.read();
                 if !loss.is_finite() {
-                    self.graph = checkpoint;
+                    self.graph = last_finite;
                     return Err(Error::NonFiniteLoss {
                         epoch,
-                        step: step + 1,
+                        step: Some(step + 1),
                         loss,
                     });
                 }
+                last_finite = self.graph.clone();
                 metrics.add(loss, &sums, chunk.len());
                 if capture {
                     self.capture_loss(loss);
@@ -273,6 +274,14 @@ impl<B: AutodiffBackend> Model<B> {
                 let measured = self.valid().measure(&sets, &validation)?;
                 (measured.loss(), measured.metric())
             };
+            if !validation.is_empty() && !loss_validation.is_finite() {
+                self.graph = last_finite;
+                return Err(Error::NonFiniteLoss {
+                    epoch,
+                    step: None,
+                    loss: loss_validation,
+                });
+            }
             let stats = EpochStats {
                 loss_training: metrics.loss(),
                 accuracy_training: metrics.metric(),
