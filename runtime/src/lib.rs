@@ -22,6 +22,7 @@ pub mod engine;
 mod error;
 pub mod graph;
 mod kernels;
+mod persist;
 mod seed;
 pub mod training;
 mod value;

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use burn::module::AutodiffModule;
 use burn::prelude::*;
-use burn::record::{FullPrecisionSettings, NamedMpkFileRecorder};
 use burn::tensor::backend::AutodiffBackend;
-use percept_catalogue::{Settings, Shape};
+use percept_catalogue::Shape;
 
 use super::builder::ModelBuilder;
 use super::plan::Plan;
@@ -58,7 +57,8 @@ pub(crate) struct Pass {
 
 /// The file the parameters are saved in, inside the directory given to `save`.
 pub const WEIGHTS_FILE: &str = "model.mpk";
-/// The file the model's structure is saved in, inside the directory given to `save`.
+/// The manifest of a save, inside the directory given to `save`: the model's structure and
+/// the checksum of [`WEIGHTS_FILE`].
 pub const STRUCTURE_FILE: &str = "model.json";
 
 impl<B: Backend> Model<B> {
@@ -443,103 +443,25 @@ impl<B: Backend> Model<B> {
     }
 
     /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
-    /// (burn's named MessagePack recorder, full precision) and its structure in `model.json`
-    /// (each component's instance name, type, inputs, output shape, parameter count, and its
-    /// settings for information). `load` checks everything but the settings, so a model
-    /// saved after training loads into a declaration with other training settings.
+    /// (burn's named MessagePack format, full precision) and a manifest `model.json` that
+    /// records the checksum of `model.mpk` and the model's structure (each component's
+    /// instance name, class name, type, inputs, output shape, parameter names and shapes, and
+    /// its settings for information).
+    ///
+    /// The save is atomic: the new files are written beside the old ones, flushed to disk,
+    /// and switched to by one rename, so that a save interrupted at any point (a crash,
+    /// `kill -9`) leaves either the whole previous save or the whole new one.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            action: "create",
-            path: dir.into(),
-            source,
-        })?;
-        let structure = dir.join(STRUCTURE_FILE);
-        let json =
-            serde_json::to_string_pretty(&self.structure()).expect("settings serialise to JSON");
-        std::fs::write(&structure, json).map_err(|source| Error::Io {
-            action: "write",
-            path: structure,
-            source,
-        })?;
-        let weights = dir.join(WEIGHTS_FILE);
-        self.graph
-            .clone()
-            .save_file(
-                &weights,
-                &NamedMpkFileRecorder::<FullPrecisionSettings>::new(),
-            )
-            .map_err(|e| Error::Record {
-                path: weights,
-                message: e.to_string(),
-            })
+        crate::persist::model::save(self, dir.as_ref())
     }
 
     /// Loads the parameters saved by [`save`](Model::save) in `dir` into this model, after
-    /// checking that the saved structure is this model's.
-    pub fn load_parameters(mut self, dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        let structure = dir.join(STRUCTURE_FILE);
-        let json = std::fs::read_to_string(&structure).map_err(|source| Error::Io {
-            action: "read",
-            path: structure.clone(),
-            source,
-        })?;
-        let saved: Vec<SavedEntry> = serde_json::from_str(&json).map_err(|e| Error::Record {
-            path: structure.clone(),
-            message: e.to_string(),
-        })?;
-        let ours = self.structure();
-        if saved.len() != ours.len() || saved.iter().zip(&ours).any(|(a, b)| !a.same_structure(b)) {
-            let differs = saved
-                .iter()
-                .zip(&ours)
-                .find(|(a, b)| !a.same_structure(b))
-                .map_or("a different number of components".to_string(), |(a, _)| {
-                    format!("component `{}` differs", a.instance)
-                });
-            return Err(Error::Record {
-                path: structure,
-                message: format!("it was saved from another model: {differs}"),
-            });
-        }
-        let weights = dir.join(WEIGHTS_FILE);
-        self.graph = self
-            .graph
-            .load_file(
-                &weights,
-                &NamedMpkFileRecorder::<FullPrecisionSettings>::new(),
-                &self.device,
-            )
-            .map_err(|e| Error::Record {
-                path: weights,
-                message: e.to_string(),
-            })?;
-        Ok(self)
-    }
-
-    fn structure(&self) -> Vec<SavedEntry> {
-        self.plan
-            .entries
-            .iter()
-            .zip(&self.graph.nodes)
-            .map(|(e, node)| SavedEntry {
-                instance: e.instance.clone(),
-                type_name: e.settings.type_name().to_string(),
-                inputs: e
-                    .inputs
-                    .iter()
-                    .map(|&i| self.plan.entries[i].instance.clone())
-                    .collect(),
-                output: e.output.shape.clone(),
-                parameters: node.num_params(),
-                // A Data component's file may have been replaced since the model was built.
-                settings: match node {
-                    Node::Data(data) => Settings::Data(data.settings().clone()),
-                    _ => e.settings.clone(),
-                },
-            })
-            .collect()
+    /// checking the files against their checksums and the saved structure and parameter
+    /// shapes against this model's (settings aside, so a model saved after training loads
+    /// into a declaration with other training settings). Saves of older percepts (a
+    /// `model.json` without checksums) load with the structure and shape checks alone.
+    pub fn load_parameters(self, dir: impl AsRef<Path>) -> Result<Self> {
+        crate::persist::model::load(self, dir.as_ref())
     }
 }
 
@@ -566,36 +488,5 @@ impl<B: AutodiffBackend> Model<B> {
             device: self.device.clone(),
             progress: self.progress,
         }
-    }
-}
-
-#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-struct SavedEntry {
-    instance: String,
-    #[serde(rename = "type")]
-    type_name: String,
-    inputs: Vec<String>,
-    output: Shape,
-    parameters: usize,
-    /// For information: training settings may change between saving and loading.
-    settings: Settings,
-}
-
-impl SavedEntry {
-    /// True when the parameters of one fit the other.
-    fn same_structure(&self, other: &SavedEntry) -> bool {
-        (
-            &self.instance,
-            &self.type_name,
-            &self.inputs,
-            &self.output,
-            self.parameters,
-        ) == (
-            &other.instance,
-            &other.type_name,
-            &other.inputs,
-            &other.output,
-            other.parameters,
-        )
     }
 }
