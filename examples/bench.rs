@@ -120,7 +120,7 @@ const IMAGES_FILE: &str = "train-images-idx3-ubyte.gz";
 const LABELS_FILE: &str = "train-labels-idx1-ubyte.gz";
 const USAGE: &str = "usage: cargo run --release --example bench -- [--data DIR] [--rounds R] \
                      [--samples N] [--max-steps S] [--model mlp|cnn|all] \
-                     [--only headless|captures|hand]";
+                     [--only headless|captures|checkpoint|hand]";
 
 type Error = Box<dyn std::error::Error>;
 
@@ -223,7 +223,7 @@ impl Args {
                         .find(|v| v.flag() == value)
                         .ok_or_else(|| {
                             format!(
-                                "`--only` takes headless, captures or hand, not `{value}`\n{USAGE}"
+                                "`--only` takes headless, captures, checkpoint or hand, not `{value}`\n{USAGE}"
                             )
                         })?,
                 ),
@@ -416,18 +416,21 @@ impl Net {
     }
 }
 
-/// The three ways each model is trained.
+/// The ways each model is trained.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
     PerceptHeadless,
     PerceptCaptures,
+    /// Headless, writing a checkpoint at the end of the epoch.
+    PerceptCheckpoint,
     Hand,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [
+    const ALL: [Variant; 4] = [
         Variant::PerceptHeadless,
         Variant::PerceptCaptures,
+        Variant::PerceptCheckpoint,
         Variant::Hand,
     ];
 
@@ -437,6 +440,7 @@ impl Variant {
         match self {
             Variant::PerceptHeadless => "headless",
             Variant::PerceptCaptures => "captures",
+            Variant::PerceptCheckpoint => "checkpoint",
             Variant::Hand => "hand",
         }
     }
@@ -445,6 +449,7 @@ impl Variant {
         match self {
             Variant::PerceptHeadless => "percept headless",
             Variant::PerceptCaptures => "percept with captures",
+            Variant::PerceptCheckpoint => "percept with checkpoint",
             Variant::Hand => "burn by hand",
         }
     }
@@ -550,11 +555,14 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
         net.name()
     );
     let (images, labels) = subsets.files(data, percept_samples)?;
-    let headless = percept_model::<B>(net, &images, &labels, true, device)?;
-    let captures = percept_model::<B>(net, &images, &labels, false, device)?;
+    let headless = percept_model::<B>(net, &images, &labels, true, None, device)?;
+    let captures = percept_model::<B>(net, &images, &labels, false, None, device)?;
+    let checkpoints = std::env::temp_dir().join(format!("percept-bench-{}", std::process::id()));
+    let checkpointed = percept_model::<B>(net, &images, &labels, true, Some(&checkpoints), device)?;
     // Loads the data (shared by every clone of the model) and initialises the parameters.
     headless.preview()?;
     captures.preview()?;
+    checkpointed.preview()?;
     let hand = M::new(device);
 
     let mut rows: Vec<Row> = Variant::ALL
@@ -579,6 +587,7 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
             let epoch = match variant {
                 Variant::PerceptHeadless => percept_epoch(&headless)?,
                 Variant::PerceptCaptures => percept_epoch(&captures)?,
+                Variant::PerceptCheckpoint => percept_epoch(&checkpointed)?,
                 Variant::Hand => hand_epoch(&hand, data, hand_samples, device),
             };
             eprintln!(
@@ -604,6 +613,7 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
             }
         }
     }
+    let _ = std::fs::remove_dir_all(&checkpoints);
     rows.retain(|row| !row.rates.is_empty());
     Ok(rows)
 }
@@ -616,6 +626,7 @@ fn percept_model<B: AutodiffBackend>(
     images: &str,
     labels: &str,
     headless: bool,
+    checkpoint: Option<&std::path::Path>,
     device: &B::Device,
 ) -> Result<Model<B>, Error> {
     let builder = ModelBuilder::new(match net {
@@ -676,6 +687,7 @@ fn percept_model<B: AutodiffBackend>(
                     validation: 0.0,
                     seed: SEED,
                     headless,
+                    checkpoint: checkpoint.map(|dir| dir.display().to_string()),
                 },
             },
             &["out", "labels"],
@@ -865,7 +877,7 @@ fn latency<B: AutodiffBackend>(
 ) -> Result<Latency, Error> {
     eprintln!("[{backend} MLP] batch-1 inference latency");
     let (images, labels) = subsets.files(data, BATCH.min(data.count))?;
-    let model = percept_model::<B>(Net::Mlp, &images, &labels, true, device)?.valid();
+    let model = percept_model::<B>(Net::Mlp, &images, &labels, true, None, device)?.valid();
     let hand = Mlp::<B>::new(device).valid();
     let element: Vec<f32> = data.pixels[..PIXELS]
         .iter()
@@ -910,21 +922,25 @@ fn median_us(mut call: impl FnMut() -> Result<(), Error>) -> Result<f64, Error> 
 /// The markdown table of training rates, then what each row was timed over.
 fn print_table(rows: &[Row]) {
     println!();
-    println!("| model | backend | variant | samples/s (median) | best | vs burn by hand |");
-    println!("| --- | --- | --- | ---: | ---: | ---: |");
+    println!(
+        "| model | backend | variant | samples/s (median) | best | vs burn by hand | vs headless |"
+    );
+    println!("| --- | --- | --- | ---: | ---: | ---: | ---: |");
     for row in rows {
-        let hand = rows
-            .iter()
-            .find(|r| r.net == row.net && r.backend == row.backend && r.variant == Variant::Hand)
-            .map_or(f64::NAN, Row::median);
+        let median_of = |variant: Variant| {
+            rows.iter()
+                .find(|r| r.net == row.net && r.backend == row.backend && r.variant == variant)
+                .map_or(f64::NAN, Row::median)
+        };
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.1}% |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.1}% | {:.1}% |",
             row.net.name(),
             row.backend,
             row.variant.name(),
             row.median(),
             row.best(),
-            100.0 * row.median() / hand
+            100.0 * row.median() / median_of(Variant::Hand),
+            100.0 * row.median() / median_of(Variant::PerceptHeadless)
         );
     }
     println!();

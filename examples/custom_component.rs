@@ -104,16 +104,9 @@ pub fn train(epochs: usize) -> Result<Outcome, percept::Error> {
     let mut model = GainedDigits::<TrainingBackend>::new(&Default::default());
     model.model().set_progress(Progress::Hidden);
     // The declared training settings, with another number of epochs.
-    let settings = {
-        let runtime = model.model();
-        let plan = runtime.plan();
-        TrainingSettings {
-            epochs,
-            ..*plan.entries[plan.training]
-                .settings
-                .training()
-                .expect("the plan's training entry is the Training component")
-        }
+    let settings = TrainingSettings {
+        epochs,
+        ..model.model().training_settings()
     };
     let report = model.run_with(settings)?;
     let gains = model.gain.weights()["gain"]

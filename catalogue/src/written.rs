@@ -348,7 +348,9 @@ fn apply_training(t: &mut TrainingSettings, key: &str, value: &Written) -> Resul
         "optimizer" => t.optimizer = optimizer(value)?,
         "validation" => t.validation = float(key, value)?,
         "seed" => t.seed = integer(key, value)? as u64,
-        _ => t.headless = boolean(key, value)?,
+        "headless" => t.headless = boolean(key, value)?,
+        "checkpoint" => t.checkpoint = Some(text(key, value)?),
+        _ => unreachable!("`{key}` is not in the training schema"),
     }
     Ok(())
 }

@@ -256,6 +256,18 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 <B as #rt::TrainingEngine>::run(&mut self.model())
             }
 
+            /// Continues an interrupted run from the last checkpoint in the Training
+            /// component's `checkpoint` directory (see `Model::resume`).
+            pub fn resume(&mut self) -> #rt::Result<#rt::TrainingReport> where B: #rt::TrainingEngine {
+                let settings = self.model().training_settings();
+                <B as #rt::TrainingEngine>::resume_with(&mut self.model(), settings)
+            }
+
+            /// Continues an interrupted run with other settings (see `Model::resume_with`).
+            pub fn resume_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> where B: #rt::TrainingEngine {
+                <B as #rt::TrainingEngine>::resume_with(&mut self.model(), settings)
+            }
+
             /// Trains with other settings than the Training component's.
             pub fn run_with(&mut self, settings: ::percept::catalogue::TrainingSettings) -> #rt::Result<#rt::TrainingReport> where B: #rt::TrainingEngine {
                 <B as #rt::TrainingEngine>::run_with(&mut self.model(), settings)

@@ -65,6 +65,8 @@ pub trait TrainingEngine: Engine + AutodiffBackend {
     fn run(model: &mut Model<Self>) -> Result<TrainingReport>;
     /// [`Model::run_with`].
     fn run_with(model: &mut Model<Self>, settings: TrainingSettings) -> Result<TrainingReport>;
+    /// [`Model::resume_with`].
+    fn resume_with(model: &mut Model<Self>, settings: TrainingSettings) -> Result<TrainingReport>;
 }
 
 /// Implements the traits for a concrete backend and the same with autodiff. `#[inline(never)]` keeps each body here:
@@ -124,6 +126,13 @@ macro_rules! engine {
             #[inline(never)]
             fn run_with(model: &mut Model<Self>, settings: TrainingSettings) -> Result<TrainingReport> {
                 model.run_with(settings)
+            }
+            #[inline(never)]
+            fn resume_with(
+                model: &mut Model<Self>,
+                settings: TrainingSettings,
+            ) -> Result<TrainingReport> {
+                model.resume_with(settings)
             }
         }
     };

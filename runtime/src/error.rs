@@ -126,6 +126,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A training checkpoint that cannot be written, found or resumed from.
+    #[error("cannot resume from `{}`: {problem}", path.display())]
+    Checkpoint {
+        /// The checkpoint directory.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
+
     /// A custom component's settings given to `ModelBuilder::add`, without its code.
     #[error(
         "`{component}` has the settings of a custom component, but no code: add it with `ModelBuilder::add_custom` and the settings struct `#[component]` generates"
@@ -159,6 +168,37 @@ pub enum Error {
         expected: usize,
         /// The rank found.
         found: usize,
+    },
+
+    /// A file of a save that was changed or cut after saving: its size or checksum is not
+    /// the one its manifest records, or it cannot be decoded.
+    #[error("`{}` is corrupt: {problem}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What does not match.
+        problem: String,
+    },
+
+    /// A saved parameter whose shape is not the shape of the same parameter in the model it
+    /// is loaded into. (Some fields are boxed to keep `Error` small.)
+    #[error(
+        "cannot load `{}`: component `{component}` differs: parameter `{parameter}` of `{component}` ({class_name}) has shape {saved:?} in the save but {ours:?} in this model",
+        path.display()
+    )]
+    ParameterShape {
+        /// The directory of the save.
+        path: PathBuf,
+        /// The component's instance name.
+        component: String,
+        /// Its class name.
+        class_name: Box<str>,
+        /// The parameter's path in the component's burn module (`linear.weight`).
+        parameter: Box<str>,
+        /// Its shape in the save.
+        saved: Box<[usize]>,
+        /// Its shape in the model.
+        ours: Box<[usize]>,
     },
 }
 

@@ -83,3 +83,46 @@ pub mod layers {
         }
     }
 }
+
+pub mod resumable {
+    //! The model of the checkpoint and resume tests, shared with the `train_until_killed`
+    //! binary that the kill test runs and kills.
+
+    use std::path::Path;
+
+    use percept::prelude::*;
+
+    /// The epochs of a whole run.
+    pub const EPOCHS: usize = 6;
+
+    /// A digits classifier with dropout (so that the backend's random draws matter), Adam (so
+    /// that the optimizer has state) and captures (so that the report has histories), writing
+    /// a checkpoint into `checkpoint` at the end of every epoch.
+    pub fn model(checkpoint: Option<&Path>) -> Model<TrainingBackend> {
+        let settings = TrainingSettings {
+            epochs: EPOCHS,
+            batch_size: 64,
+            checkpoint: checkpoint.map(|dir| dir.display().to_string()),
+            ..TrainingSettings::default()
+        };
+        let mut model = ModelBuilder::new("Resumed")
+            .add("images", DataSettings::digits(Digits::Images), &[])
+            .add("labels", DataSettings::digits(Digits::Labels), &[])
+            .add(
+                "hidden",
+                DenseSettings::new(32, Activation::Relu),
+                &["images"],
+            )
+            .add("drop", DropoutSettings { rate: 0.3 }, &["hidden"])
+            .add("fc", DenseSettings::new(10, Activation::Softmax), &["drop"])
+            .add(
+                "train",
+                ClassificationSettings { training: settings },
+                &["fc", "labels"],
+            )
+            .build::<TrainingBackend>(&Default::default())
+            .expect("the model builds");
+        model.set_progress(Progress::Hidden);
+        model
+    }
+}

@@ -9,9 +9,9 @@ use crate::schema::Setting;
 use crate::shape::{Input, Shape, Signal};
 
 /// The settings of a `Regression` component.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RegressionSettings {
-    /// Epochs, batch size, optimizer, validation split, seed, headless.
+    /// Epochs, batch size, optimizer, validation split, seed, headless, checkpoint.
     pub training: TrainingSettings,
 }
 

@@ -9,7 +9,7 @@ use crate::schema::{Setting, ValueKind};
 use crate::shape::Input;
 
 /// How a Training component trains.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSettings {
     /// Passes over the training data (default 10).
     pub epochs: usize,
@@ -25,6 +25,11 @@ pub struct TrainingSettings {
     /// Capture loss and accuracy only, not each component's outputs, weights and gradients
     /// (default false).
     pub headless: bool,
+    /// A directory where training writes a checkpoint at the end of every epoch, from which
+    /// `resume()` continues an interrupted run (default none). A relative path is taken from
+    /// the current directory, as `save` takes it.
+    #[serde(default)]
+    pub checkpoint: Option<String>,
 }
 
 impl Default for TrainingSettings {
@@ -36,6 +41,7 @@ impl Default for TrainingSettings {
             validation: 0.2,
             seed: 42,
             headless: false,
+            checkpoint: None,
         }
     }
 }
@@ -78,6 +84,12 @@ impl TrainingSettings {
             ValueKind::Bool,
             "false",
             "capture loss and accuracy only",
+        ),
+        Setting::optional(
+            "checkpoint",
+            ValueKind::Path,
+            "none",
+            "a directory for a checkpoint at the end of every epoch, for `resume()`",
         ),
     ];
 

@@ -15,7 +15,7 @@ pub const HISTOGRAM_BINS: usize = 20;
 
 /// Statistics of a tensor's values: what the training view plots per epoch, in constant
 /// memory however long training runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TensorSummary {
     /// The dimensions.
     pub shape: Vec<usize>,

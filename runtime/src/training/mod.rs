@@ -9,11 +9,16 @@
 //! biases and gradients go into the report.
 
 mod capture;
+mod checkpoint;
+mod evaluation;
 pub(crate) mod html;
 mod progress;
 mod report;
 
 pub use capture::{HISTOGRAM_BINS, TensorSummary};
+pub use evaluation::{
+    ClassScores, ClassificationReport, Confusion, Misclassified, RegressionReport, WORST_KEPT,
+};
 pub use progress::Progress;
 pub use report::{ComponentHistory, EpochCapture, EpochStats, Evaluation, TrainingReport};
 
@@ -45,10 +50,11 @@ const EVALUATION_BATCH: usize = 256;
 impl<B: Backend> Model<B> {
     /// The Training component's settings.
     pub fn training_settings(&self) -> TrainingSettings {
-        *self.plan.entries[self.plan.training]
+        self.plan.entries[self.plan.training]
             .settings
             .training()
             .expect("the plan's training entry trains")
+            .clone()
     }
 
     /// Loss and accuracy (or R²) on the test set: the `test_file` of every Data component.
@@ -64,12 +70,67 @@ impl<B: Backend> Model<B> {
                 problem: "the test set has no elements".into(),
             });
         }
-        let metrics = self.measure(&sets, &(0..n).collect::<Vec<_>>())?;
+        let (prediction, labels) = self.plan.prediction_and_labels();
+        let mut metrics = MetricSums::default();
+        let (mut predicted, mut targets) = (Vec::new(), Vec::new());
+        let all: Vec<usize> = (0..n).collect();
+        for chunk in all.chunks(EVALUATION_BATCH) {
+            let values = self.batch(&sets, chunk);
+            let pass = Pass {
+                is_training: false,
+                capture: false,
+                logits: true,
+            };
+            let outputs = self.forward(values, self.plan.training, pass)?;
+            let (loss, sums) = self.batch_loss(&outputs)?.read();
+            metrics.add(loss, &sums, chunk.len());
+            for (i, out) in [(prediction, &mut predicted), (labels, &mut targets)] {
+                let value = outputs[i].clone().expect("the forward pass computed it");
+                out.extend(value.into_user_data().convert::<f32>().iter::<f32>());
+            }
+        }
+        let (mut classification, mut regression) = (None, None);
+        match &self.graph.nodes[self.plan.training] {
+            Node::Classification(_) => {
+                let classes = self.plan.entries[labels]
+                    .output
+                    .classes
+                    .expect("a Classification's labels have classes");
+                if !self.prediction_holds_probabilities() {
+                    for row in predicted.chunks_mut(classes) {
+                        softmax(row);
+                    }
+                }
+                let labels_of: Vec<usize> = targets.iter().map(|&l| l as usize).collect();
+                let input = sets
+                    .iter()
+                    .find(|(i, _)| *i != labels)
+                    .map(|(_, s)| s.clone());
+                classification = Some(ClassificationReport::from_probabilities(
+                    &labels_of,
+                    &predicted,
+                    classes,
+                    |element| input.as_ref().map_or(Vec::new(), |s| s.gather(&[element])),
+                ));
+            }
+            _ => regression = Some(RegressionReport::new(&predicted, &targets)),
+        }
         Ok(Evaluation {
             loss: metrics.loss(),
             accuracy: metrics.metric(),
             samples: n,
+            classification,
+            regression,
         })
+    }
+
+    /// True when the prediction's values, as the forward pass of training computes them,
+    /// are probabilities rather than logits.
+    fn prediction_holds_probabilities(&self) -> bool {
+        let (prediction, _) = self.plan.prediction_and_labels();
+        let logits_computed = self.graph.nodes[prediction].ends_in_softmax()
+            && self.plan.prediction_feeds_only_training();
+        !logits_computed && self.softmax_upstream(prediction)
     }
 
     /// The loss and metric over `indices`, in inference mode.
@@ -102,9 +163,7 @@ impl<B: Backend> Model<B> {
         match &self.graph.nodes[self.plan.training] {
             Node::Classification(c) => {
                 let node = &self.graph.nodes[prediction];
-                let logits_computed =
-                    node.ends_in_softmax() && self.plan.prediction_feeds_only_training();
-                if !logits_computed && self.softmax_upstream(prediction) {
+                if self.prediction_holds_probabilities() {
                     // The prediction holds probabilities (its Softmax was needed elsewhere, or
                     // a Dropout or Reshape follows it): log-probabilities are logits as good,
                     // since log_softmax(log p) = log p.
@@ -134,6 +193,19 @@ impl<B: Backend> Model<B> {
                 _ => return false,
             }
         }
+    }
+}
+
+/// Turns logits into probabilities, in place.
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in row.iter_mut() {
+        *v /= sum;
     }
 }
 
@@ -170,6 +242,27 @@ impl<B: AutodiffBackend> Model<B> {
     /// Trains with other settings than the Training component's (more epochs, another
     /// optimizer), checked as the component's own are.
     pub fn run_with(&mut self, settings: TrainingSettings) -> Result<TrainingReport> {
+        self.train(settings, false)
+    }
+
+    /// Continues the run whose checkpoints are in the Training component's `checkpoint`
+    /// directory from its last checkpoint, up to its `epochs`.
+    ///
+    /// On ndarray, the final parameters and the report are bit for bit those of a run that
+    /// was never interrupted (epoch durations aside). The checkpoint must come from this model
+    /// (the same components and parameter shapes) trained with the same batch size,
+    /// optimizer, validation fraction and seed; `epochs` may be larger than the run's.
+    pub fn resume(&mut self) -> Result<TrainingReport> {
+        self.resume_with(self.training_settings())
+    }
+
+    /// [`resume`](Model::resume) with other settings than the Training component's; their
+    /// `checkpoint` names the directory.
+    pub fn resume_with(&mut self, settings: TrainingSettings) -> Result<TrainingReport> {
+        self.train(settings, true)
+    }
+
+    fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
         settings.validate(&self.plan.entries[self.plan.training].instance)?;
         match settings.optimizer {
             Optimizer::Sgd {
@@ -185,10 +278,11 @@ impl<B: AutodiffBackend> Model<B> {
                     SgdConfig::new().with_momentum(momentum).init(),
                     learning_rate,
                     &settings,
+                    resume,
                 )
             }
             Optimizer::Adam { learning_rate } => {
-                self.train_with(FusedAdam::new().init(), learning_rate, &settings)
+                self.train_with(FusedAdam::new().init(), learning_rate, &settings, resume)
             }
             Optimizer::RmsProp { learning_rate } => {
                 // Plain RMSProp (PyTorch's defaults: alpha 0.99, no momentum).
@@ -196,6 +290,7 @@ impl<B: AutodiffBackend> Model<B> {
                     RmsPropConfig::new().with_momentum(0.0).init(),
                     learning_rate,
                     &settings,
+                    resume,
                 )
             }
         }
@@ -206,16 +301,15 @@ impl<B: AutodiffBackend> Model<B> {
         mut optimizer: O,
         learning_rate: f64,
         settings: &TrainingSettings,
+        resume: bool,
     ) -> Result<TrainingReport> {
         let sets = self.datasets(false)?;
         let n = sets.first().map_or(0, |(_, s)| s.len());
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let (validation, mut training) = split(n, settings.validation, &mut rng)?;
         let _random = crate::seed::exclusive();
-        B::seed(&self.device, settings.seed);
 
         let steps = training.len().div_ceil(settings.batch_size);
-        let reporter = progress::Reporter::new(self.progress, settings.epochs, steps);
         let capture = !settings.headless;
         let mut report = TrainingReport {
             epochs: Vec::with_capacity(settings.epochs),
@@ -226,11 +320,28 @@ impl<B: AutodiffBackend> Model<B> {
             edges: self.edges(),
             backend: B::name(&self.device),
         };
+        let mut done = 0;
+        if resume {
+            let dir = checkpoint::directory(settings, "resume")?;
+            let state = checkpoint::read::<B, O>(self, dir, settings)?;
+            optimizer = optimizer.load_record(state.optimizer);
+            done = state.epoch;
+            report.epochs = state.epochs;
+            report.components = state.components;
+            // The shuffles of the epochs done, replayed: the generator is where it was.
+            for _ in 0..done {
+                training.shuffle(&mut rng);
+            }
+        }
+        let reporter = progress::Reporter::new(self.progress, settings.epochs, steps);
         // The last parameters whose training loss was found finite, restored if a loss stops
         // being finite. (Cloning a module clones tensor handles; the update that follows
         // copies the values instead of updating them in place.)
         let mut last_finite = self.graph.clone();
-        for epoch in 1..=settings.epochs {
+        for epoch in done + 1..=settings.epochs {
+            // Each epoch's random draws (dropout) start from its own seed, so that a run
+            // resumed at this epoch draws what the uninterrupted run drew.
+            B::seed(&self.device, checkpoint::epoch_seed(settings.seed, epoch));
             let start = Instant::now();
             training.shuffle(&mut rng);
             let mut metrics = MetricSums::default();
@@ -293,6 +404,9 @@ impl<B: AutodiffBackend> Model<B> {
             report.epochs.push(stats);
             if capture {
                 self.record_epoch(&mut report.components);
+            }
+            if let Some(dir) = &settings.checkpoint {
+                checkpoint::write(self, dir.as_ref(), settings, epoch, &optimizer, &report)?;
             }
         }
         Ok(report)

@@ -6,10 +6,11 @@ use std::time::Duration;
 use burn::prelude::TensorData;
 
 use super::capture::TensorSummary;
+use super::evaluation::{ClassificationReport, RegressionReport};
 use crate::graph::Summary;
 
 /// The figures of one epoch.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochStats {
     /// The mean loss over the epoch's training batches.
     pub loss_training: f32,
@@ -24,7 +25,7 @@ pub struct EpochStats {
 }
 
 /// The summaries of one component's tensors at the end of one epoch.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EpochCapture {
     /// Its output on the first sample of the epoch's last step.
     pub output: Option<TensorSummary>,
@@ -38,7 +39,7 @@ pub struct EpochCapture {
 
 /// What training captured of one component: a summary per epoch (the latest values
 /// themselves are on the component: `get_sample()`, `weights()`, `gradients()`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentHistory {
     /// The instance name.
     pub instance: String,
@@ -87,8 +88,8 @@ impl TrainingReport {
     }
 }
 
-/// What `evaluate()` returns: the figures on the test set.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What `evaluate()` returns: the figures on the test set, and the test view.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// The mean loss.
     pub loss: f32,
@@ -96,4 +97,33 @@ pub struct Evaluation {
     pub accuracy: f32,
     /// The number of test elements.
     pub samples: usize,
+    /// For a Classification: per-class scores, the confusion matrix, the most frequent
+    /// confusions and the worst-classified elements.
+    pub classification: Option<ClassificationReport>,
+    /// For a Regression: MAE, RMSE, R² and the residuals.
+    pub regression: Option<RegressionReport>,
+}
+
+impl std::fmt::Display for Evaluation {
+    /// The loss and accuracy (or R²), then the test view as tables.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let metric = if self.regression.is_some() {
+            "R²"
+        } else {
+            "accuracy"
+        };
+        writeln!(
+            f,
+            "test set: {} elements, loss {:.4}, {metric} {:.4}",
+            self.samples, self.loss, self.accuracy
+        )?;
+        if let Some(report) = &self.classification {
+            writeln!(f)?;
+            write!(f, "{report}")?;
+        }
+        if let Some(report) = &self.regression {
+            write!(f, "{report}")?;
+        }
+        Ok(())
+    }
 }
