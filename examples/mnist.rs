@@ -62,10 +62,9 @@ pub fn train(dir: &Path, epochs: usize) -> Result<(f32, f32), percept::Error> {
     let validation = report.last().expect("epochs ran").accuracy_validation;
     let test = model.evaluate()?;
     println!("validation accuracy: {validation:.4}");
-    println!(
-        "test accuracy: {:.4} on {} images",
-        test.accuracy, test.samples
-    );
+    // The test loss and accuracy, per-class precision and recall, the confusion matrix, the
+    // most frequent confusions and the worst-classified images.
+    println!("{test}");
     // ANCHOR_END: evaluate
     Ok((validation, test.accuracy))
 }

@@ -370,8 +370,9 @@ impl fmt::Display for NonFinite {
     }
 }
 
-const NON_FINITE_HELP: &str = "non-finite values are refused unless the read sets \
-                               `ReadOptions::allow_non_finite`";
+const NON_FINITE_HELP: &str = "data values must be finite; to accept such values, give the \
+                               Data component `allow_non_finite: true` \
+                               (`ReadOptions::allow_non_finite` in percept_formats)";
 
 fn at_element(element: usize, line: Option<usize>) -> String {
     match line {

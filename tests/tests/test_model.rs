@@ -298,6 +298,23 @@ fn evaluate_measures_the_test_file() {
     assert!(evaluation.accuracy > 0.9, "{evaluation:?}");
     assert!(evaluation.loss < report.epochs[0].loss_training);
 
+    // The test view agrees with the figures above and with itself.
+    let view = evaluation.classification.as_ref().expect("a classifier's test view");
+    let counted: usize = view.confusion.iter().flatten().sum();
+    assert_eq!(counted, 100);
+    let right: usize = (0..10).map(|c| view.confusion[c][c]).sum();
+    assert!((view.accuracy - right as f64 / 100.0).abs() < 1e-12);
+    assert!((view.accuracy as f32 - evaluation.accuracy).abs() < 1e-6);
+    assert_eq!(view.classes.iter().map(|c| c.support).sum::<usize>(), 100);
+    let worst = &view.worst[0];
+    assert_eq!(worst.input.len(), 64, "the element's 64 pixels");
+    assert_eq!(worst.probabilities.len(), 10);
+    assert!((worst.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    assert!(view.worst.windows(2).all(|w| w[0].loss >= w[1].loss));
+    let table = evaluation.to_string();
+    assert!(table.contains("weighted avg") && table.contains("confusion matrix"), "{table}");
+    assert!(evaluation.regression.is_none());
+
     let err = build(builder(false)).evaluate().unwrap_err();
     assert_eq!(
         err.to_string(),

@@ -293,12 +293,16 @@ fn regression_on_iris_explains_petal_width() {
         ModelBuilder::new("PetalWidth")
             .add(
                 "x",
-                DataSettings::file(&iris).with_columns(Columns::Range { start: 0, end: 3 }),
+                DataSettings::file(&iris)
+                    .with_columns(Columns::Range { start: 0, end: 3 })
+                    .with_test_file(&iris),
                 &[],
             )
             .add(
                 "y",
-                DataSettings::file(&iris).with_columns(Columns::Single(3)),
+                DataSettings::file(&iris)
+                    .with_columns(Columns::Single(3))
+                    .with_test_file(&iris),
                 &[],
             )
             .add("norm", BatchNormSettings::default(), &["x"])
@@ -334,6 +338,17 @@ fn regression_on_iris_explains_petal_width() {
         "validation MSE {}",
         last.loss_validation
     );
+
+    // The test view of a regression (the whole file as its test set): R² as `evaluate`
+    // reports it, and the root of its mean squared error.
+    let evaluation = model.evaluate().unwrap();
+    let view = evaluation.regression.as_ref().expect("a regression's test view");
+    assert_eq!(view.residuals.len(), 150);
+    assert!((view.r2 as f32 - evaluation.accuracy).abs() < 1e-4, "{evaluation}");
+    assert!((view.rmse.powi(2) as f32 - evaluation.loss).abs() < 1e-4, "{evaluation}");
+    assert!(view.mae <= view.rmse && view.r2 > 0.85, "{evaluation}");
+    assert!(evaluation.classification.is_none());
+    assert!(evaluation.to_string().contains("MAE"), "{evaluation}");
 }
 
 #[test]
