@@ -557,7 +557,8 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
     let (images, labels) = subsets.files(data, percept_samples)?;
     let headless = percept_model::<B>(net, &images, &labels, true, None, device)?;
     let captures = percept_model::<B>(net, &images, &labels, false, None, device)?;
-    let checkpoints = std::env::temp_dir().join(format!("percept-bench-{}", std::process::id()));
+    let checkpoints =
+        std::env::temp_dir().join(format!("percept-bench-checkpoints-{}", std::process::id()));
     let checkpointed = percept_model::<B>(net, &images, &labels, true, Some(&checkpoints), device)?;
     // Loads the data (shared by every clone of the model) and initialises the parameters.
     headless.preview()?;
