@@ -299,7 +299,10 @@ fn evaluate_measures_the_test_file() {
     assert!(evaluation.loss < report.epochs[0].loss_training);
 
     // The test view agrees with the figures above and with itself.
-    let view = evaluation.classification.as_ref().expect("a classifier's test view");
+    let view = evaluation
+        .classification
+        .as_ref()
+        .expect("a classifier's test view");
     let counted: usize = view.confusion.iter().flatten().sum();
     assert_eq!(counted, 100);
     let right: usize = (0..10).map(|c| view.confusion[c][c]).sum();
@@ -312,7 +315,10 @@ fn evaluate_measures_the_test_file() {
     assert!((worst.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     assert!(view.worst.windows(2).all(|w| w[0].loss >= w[1].loss));
     let table = evaluation.to_string();
-    assert!(table.contains("weighted avg") && table.contains("confusion matrix"), "{table}");
+    assert!(
+        table.contains("weighted avg") && table.contains("confusion matrix"),
+        "{table}"
+    );
     assert!(evaluation.regression.is_none());
 
     let err = build(builder(false)).evaluate().unwrap_err();

@@ -342,10 +342,19 @@ fn regression_on_iris_explains_petal_width() {
     // The test view of a regression (the whole file as its test set): R² as `evaluate`
     // reports it, and the root of its mean squared error.
     let evaluation = model.evaluate().unwrap();
-    let view = evaluation.regression.as_ref().expect("a regression's test view");
+    let view = evaluation
+        .regression
+        .as_ref()
+        .expect("a regression's test view");
     assert_eq!(view.residuals.len(), 150);
-    assert!((view.r2 as f32 - evaluation.accuracy).abs() < 1e-4, "{evaluation}");
-    assert!((view.rmse.powi(2) as f32 - evaluation.loss).abs() < 1e-4, "{evaluation}");
+    assert!(
+        (view.r2 as f32 - evaluation.accuracy).abs() < 1e-4,
+        "{evaluation}"
+    );
+    assert!(
+        (view.rmse.powi(2) as f32 - evaluation.loss).abs() < 1e-4,
+        "{evaluation}"
+    );
     assert!(view.mae <= view.rmse && view.r2 > 0.85, "{evaluation}");
     assert!(evaluation.classification.is_none());
     assert!(evaluation.to_string().contains("MAE"), "{evaluation}");
