@@ -11,13 +11,16 @@
 //!   (softmax).
 //!
 //! Each runs on every CPU backend built in (`NdArray` always, `Flex` with `--features flex`),
-//! wrapped in `Autodiff`, in three variants:
+//! wrapped in `Autodiff`, in five variants:
 //!
 //! - **percept headless**: the model built with `ModelBuilder` (Data, Data, Rescale, then
 //!   Flatten and two Dense for the MLP, or Reshape, Conv, MaxPool, Conv, MaxPool, Flatten and
 //!   Dense for the CNN, and Classification with `headless: true`), trained with `model.run()`;
 //! - **percept with captures**: the same with `headless: false`, so every step also captures
 //!   each component's first output element (and the last step every parameter's gradient);
+//! - **percept with checkpoint**: headless, writing a checkpoint at the end of the epoch;
+//! - **percept with dashboard**: with captures, watched by a `Dashboard` whose event stream a
+//!   client reads all along, as an open browser tab does ("vs captures" is its overhead);
 //! - **burn by hand**: a `#[derive(Module)]` struct (two `Linear`s and a `Relu`; or two
 //!   `Conv2d` with `PaddingConfig2d::Valid`, two `MaxPool2d`, a `Relu` and a `Linear` on NCHW
 //!   input `[batch, 1, 28, 28]`), the same images read with `percept::formats::idx::read` and
@@ -44,7 +47,7 @@
 //! Warm-up and rounds: every variant starts each epoch from the same freshly initialised
 //! parameters (a clone of one initialised model) and a fresh Adam. One untimed round of every
 //! variant warms up allocators, thread pools and caches; then `--rounds R` rounds (default 5,
-//! at least 1) are timed, the order of the three variants of a model rotating from round to
+//! at least 1) are timed, the order of the variants of a model rotating from round to
 //! round so that none always runs first. The table shows the median and the best samples/s
 //! over the rounds; "vs burn by hand" is the median of a percept variant divided by the median
 //! of the hand-written loop of the same model and backend (above 100% means percept is
@@ -85,9 +88,9 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::AutodiffBackend;
 use percept::prelude::{
-    Activation, ClassificationSettings, ConvSettings, DataSettings, DenseSettings, FlattenSettings,
-    MaxPoolSettings, Model, ModelBuilder, Optimizer, Padding, Progress, RescaleSettings,
-    ReshapeSettings, TrainingSettings,
+    Activation, ClassificationSettings, ConvSettings, Dashboard, DataSettings, DenseSettings,
+    FlattenSettings, MaxPoolSettings, Model, ModelBuilder, Optimizer, Padding, Progress,
+    RescaleSettings, ReshapeSettings, TrainingSettings,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -120,7 +123,7 @@ const IMAGES_FILE: &str = "train-images-idx3-ubyte.gz";
 const LABELS_FILE: &str = "train-labels-idx1-ubyte.gz";
 const USAGE: &str = "usage: cargo run --release --example bench -- [--data DIR] [--rounds R] \
                      [--samples N] [--max-steps S] [--model mlp|cnn|all] \
-                     [--only headless|captures|checkpoint|hand]";
+                     [--only headless|captures|checkpoint|dashboard|hand]";
 
 type Error = Box<dyn std::error::Error>;
 
@@ -223,7 +226,7 @@ impl Args {
                         .find(|v| v.flag() == value)
                         .ok_or_else(|| {
                             format!(
-                                "`--only` takes headless, captures, checkpoint or hand, not `{value}`\n{USAGE}"
+                                "`--only` takes headless, captures, checkpoint, dashboard or hand, not `{value}`\n{USAGE}"
                             )
                         })?,
                 ),
@@ -423,14 +426,17 @@ enum Variant {
     PerceptCaptures,
     /// Headless, writing a checkpoint at the end of the epoch.
     PerceptCheckpoint,
+    /// With captures, watched by a dashboard with a client reading its event stream.
+    PerceptDashboard,
     Hand,
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 5] = [
         Variant::PerceptHeadless,
         Variant::PerceptCaptures,
         Variant::PerceptCheckpoint,
+        Variant::PerceptDashboard,
         Variant::Hand,
     ];
 
@@ -441,6 +447,7 @@ impl Variant {
             Variant::PerceptHeadless => "headless",
             Variant::PerceptCaptures => "captures",
             Variant::PerceptCheckpoint => "checkpoint",
+            Variant::PerceptDashboard => "dashboard",
             Variant::Hand => "hand",
         }
     }
@@ -450,6 +457,7 @@ impl Variant {
             Variant::PerceptHeadless => "percept headless",
             Variant::PerceptCaptures => "percept with captures",
             Variant::PerceptCheckpoint => "percept with checkpoint",
+            Variant::PerceptDashboard => "percept with dashboard",
             Variant::Hand => "burn by hand",
         }
     }
@@ -560,10 +568,15 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
     let checkpoints =
         std::env::temp_dir().join(format!("percept-bench-checkpoints-{}", std::process::id()));
     let checkpointed = percept_model::<B>(net, &images, &labels, true, Some(&checkpoints), device)?;
+    let mut watched = percept_model::<B>(net, &images, &labels, false, None, device)?;
+    let dashboard = Dashboard::start()?;
+    watched.set_dashboard(&dashboard);
+    let browser = event_reader(dashboard.address());
     // Loads the data (shared by every clone of the model) and initialises the parameters.
     headless.preview()?;
     captures.preview()?;
     checkpointed.preview()?;
+    watched.preview()?;
     let hand = M::new(device);
 
     let mut rows: Vec<Row> = Variant::ALL
@@ -589,6 +602,7 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
                 Variant::PerceptHeadless => percept_epoch(&headless)?,
                 Variant::PerceptCaptures => percept_epoch(&captures)?,
                 Variant::PerceptCheckpoint => percept_epoch(&checkpointed)?,
+                Variant::PerceptDashboard => percept_epoch(&watched)?,
                 Variant::Hand => hand_epoch(&hand, data, hand_samples, device),
             };
             eprintln!(
@@ -615,8 +629,33 @@ fn group<B: AutodiffBackend, M: Hand<B> + AutodiffModule<B>>(
         }
     }
     let _ = std::fs::remove_dir_all(&checkpoints);
+    drop(dashboard);
+    let received = browser.join().unwrap_or(0);
+    eprintln!(
+        "[{backend} {}] the dashboard's event stream sent {received} bytes",
+        net.name()
+    );
     rows.retain(|row| !row.rates.is_empty());
     Ok(rows)
+}
+
+/// A client of the dashboard's event stream, as an open browser tab is: it reads every
+/// event until the dashboard closes, and returns how many bytes came.
+fn event_reader(address: std::net::SocketAddr) -> std::thread::JoinHandle<usize> {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return 0;
+        };
+        if write!(stream, "GET /events HTTP/1.1\r\nHost: {address}\r\n\r\n").is_err() {
+            return 0;
+        }
+        let (mut buf, mut received) = (vec![0u8; 1 << 16], 0);
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            received += n;
+        }
+        received
+    })
 }
 
 // ------------------------------------------------------------------------------- percept
@@ -924,9 +963,9 @@ fn median_us(mut call: impl FnMut() -> Result<(), Error>) -> Result<f64, Error> 
 fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "| model | backend | variant | samples/s (median) | best | vs burn by hand | vs headless |"
+        "| model | backend | variant | samples/s (median) | best | vs burn by hand | vs headless | vs captures |"
     );
-    println!("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+    println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for row in rows {
         let median_of = |variant: Variant| {
             rows.iter()
@@ -934,14 +973,15 @@ fn print_table(rows: &[Row]) {
                 .map_or(f64::NAN, Row::median)
         };
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.1}% | {:.1}% |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.1}% | {:.1}% | {:.1}% |",
             row.net.name(),
             row.backend,
             row.variant.name(),
             row.median(),
             row.best(),
             100.0 * row.median() / median_of(Variant::Hand),
-            100.0 * row.median() / median_of(Variant::PerceptHeadless)
+            100.0 * row.median() / median_of(Variant::PerceptHeadless),
+            100.0 * row.median() / median_of(Variant::PerceptCaptures)
         );
     }
     println!();

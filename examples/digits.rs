@@ -1,7 +1,8 @@
 //! The main job: trains a small convolutional network on the 8x8 digits that ship with
-//! percept, prints its progress and final validation accuracy, then the model's summary.
+//! percept, prints its progress, writes the training report and prints the model's summary.
 //!
-//! Run it with `cargo run --release --example digits`.
+//! Run it with `cargo run --release --example digits`; add `-- --dashboard` to watch it
+//! train in the browser (the URL is printed; the page stays up until you press Enter).
 
 use percept::prelude::*;
 
@@ -23,12 +24,31 @@ model! {
 // ANCHOR_END: model
 
 fn main() -> Result<(), percept::Error> {
+    let watch = std::env::args().any(|a| a == "--dashboard");
     // ANCHOR: run
     let mut model = DigitClassifier::<TrainingBackend>::new(&Default::default());
+    // ANCHOR: dashboard
+    let dashboard = if watch {
+        let dashboard = Dashboard::start()?;
+        println!("dashboard: {}", dashboard.url());
+        model.set_dashboard(&dashboard);
+        Some(dashboard)
+    } else {
+        None
+    };
+    // ANCHOR_END: dashboard
     let report = model.run()?;
-    let last = report.last().expect("30 epochs ran");
-    println!("validation accuracy: {:.4}", last.accuracy_validation);
+    let page = std::env::temp_dir().join("percept-digits-report.html");
+    report.write_html(&page)?;
+    println!("training report: {}", page.display());
     println!("{}", model.summary());
     // ANCHOR_END: run
+    if let Some(dashboard) = dashboard {
+        println!(
+            "the dashboard stays at {} until you press Enter",
+            dashboard.url()
+        );
+        let _ = std::io::stdin().read_line(&mut String::new());
+    }
     Ok(())
 }

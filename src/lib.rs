@@ -106,6 +106,8 @@ pub mod prelude {
     pub use burn::prelude::{Backend, Tensor, TensorData};
     pub use burn::tensor::backend::AutodiffBackend;
     pub use percept_macros::{component, model};
+    #[cfg(feature = "dashboard")]
+    pub use percept_runtime::Dashboard;
     pub use percept_runtime::catalogue::{
         Activation, ArgmaxSettings, BatchNormSettings, ClassificationSettings, Columns,
         ConvSettings, DataSettings, Delimiter, DenseSettings, Digits, DropoutSettings,

@@ -24,6 +24,27 @@ pub enum Optimizer {
     },
 }
 
+impl std::fmt::Display for Optimizer {
+    /// As written in `model!`: `Adam { learning_rate: 0.001 }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Optimizer::Sgd {
+                learning_rate,
+                momentum,
+            } => write!(
+                f,
+                "Sgd {{ learning_rate: {learning_rate}, momentum: {momentum} }}"
+            ),
+            Optimizer::Adam { learning_rate } => {
+                write!(f, "Adam {{ learning_rate: {learning_rate} }}")
+            }
+            Optimizer::RmsProp { learning_rate } => {
+                write!(f, "RmsProp {{ learning_rate: {learning_rate} }}")
+            }
+        }
+    }
+}
+
 impl Optimizer {
     /// Every optimizer's name, as written in `model!`.
     pub const NAMES: &'static [&'static str] = &["Sgd", "Adam", "RmsProp"];

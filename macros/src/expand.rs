@@ -202,6 +202,11 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 self.model().set_progress(progress)
             }
 
+            /// Shows the next runs and evaluations on `dashboard` (a `percept::Dashboard`).
+            pub fn set_dashboard(&self, dashboard: &impl #rt::view::Watch) {
+                self.model().set_dashboard(dashboard)
+            }
+
             // Every operation below goes through percept's `Engine`, compiled in percept for
             // the backends its features enable, so that this crate does not compile it again.
             // The bound is on each method, so that another backend gets the trait's message.

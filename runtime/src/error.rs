@@ -117,6 +117,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The dashboard cannot serve at the address asked for (taken, or not this machine's).
+    #[error("cannot serve the dashboard at `{address}`: {source}")]
+    Dashboard {
+        /// The address asked for.
+        address: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+
     /// A saved model that does not match this model.
     #[error("cannot load the model from `{}`: {message}", path.display())]
     Record {

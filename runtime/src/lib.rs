@@ -8,6 +8,7 @@
 //! - [`components`]: the built-in catalogue, one file per component, by category.
 //! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
 //! - [`training`]: `run()`, `evaluate()`, and the [`TrainingReport`].
+//! - [`view`]: the training view, as a report file and as a live dashboard in the browser.
 //! - [`backend`]: the burn backend the cargo features select.
 //! - [`engine`]: the model operations compiled here for those backends, which the code of
 //!   `model!` calls, so that a user's crate does not compile them again.
@@ -26,6 +27,7 @@ mod persist;
 mod seed;
 pub mod training;
 mod value;
+pub mod view;
 
 pub use backend::{BACKEND_NAME, DefaultBackend, TrainingBackend};
 pub use component::{Component, Tensors};
@@ -35,6 +37,8 @@ pub use error::{Error, Result};
 pub use graph::{Model, ModelBuilder, Summary};
 pub use training::{EpochStats, Evaluation, Progress, TrainingReport};
 pub use value::Value;
+#[cfg(feature = "dashboard")]
+pub use view::Dashboard;
 
 /// The catalogue: settings, defaults and shape rules of every built-in.
 pub use percept_catalogue as catalogue;

@@ -247,29 +247,7 @@ fn evaluate_measures_the_test_file() {
     std::fs::write(&test_file, rows.join("\n")).unwrap();
     let test_file = test_file.display().to_string();
     let builder = |test: bool| {
-        let images = DataSettings::file(&digits).with_columns(Columns::Range { start: 0, end: 64 });
-        let labels = DataSettings::file(&digits)
-            .with_columns(Columns::Single(64))
-            .with_classes(10);
-        let (images, labels) = if test {
-            (
-                images.with_test_file(&test_file),
-                labels.with_test_file(&test_file),
-            )
-        } else {
-            (images, labels)
-        };
-        ModelBuilder::new("DigitsFromFile")
-            .add("images", images, &[])
-            .add("labels", labels, &[])
-            .add(
-                "scaled",
-                RescaleSettings {
-                    scale: 1.0 / 16.0,
-                    offset: 0.0,
-                },
-                &["images"],
-            )
+        common::digits_from_csv("DigitsFromFile", test.then_some(test_file.as_str()))
             .add(
                 "fc",
                 DenseSettings::new(10, Activation::Softmax),
@@ -460,7 +438,11 @@ fn the_graph_renders_to_a_standalone_svg() {
         svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
         "{svg}"
     );
-    assert_eq!(svg.matches("<g class=\"node\">").count(), 5);
-    assert_eq!(svg.matches("<line ").count(), 4);
+    assert_eq!(svg.matches("<rect ").count(), 5, "a box per component");
+    assert_eq!(
+        svg.matches("marker-end=\"url(#arrow)\"").count(),
+        4,
+        "an arrow per input"
+    );
     assert!(svg.contains("DeepLearningDense_Dense_1") && svg.trim_end().ends_with("</svg>"));
 }

@@ -23,6 +23,8 @@ impl Digits {
     pub const COUNT: usize = 1797;
     /// The number of classes.
     pub const CLASSES: usize = 10;
+    /// What an element of `Images` is: 8x8 grey pixels, stored as `[64]`.
+    pub const IMAGE_SHAPE: [usize; 3] = [8, 8, 1];
 }
 
 /// Which columns of a CSV file a Data component reads.
@@ -128,6 +130,15 @@ impl Default for DataSettings {
 }
 
 impl DataSettings {
+    /// The image an element is, when its values are an image stored flat (the digits'
+    /// `[64]` are 8x8): previews draw it as that image.
+    pub fn image_shape(&self) -> Option<[usize; 3]> {
+        match self.source {
+            DataSource::Digits(Digits::Images) => Some(Digits::IMAGE_SHAPE),
+            _ => None,
+        }
+    }
+
     /// The embedded digits images or labels.
     pub fn digits(part: Digits) -> Self {
         DataSettings {

@@ -20,6 +20,8 @@ use crate::components::data::{Data, Dataset};
 use crate::error::{Error, Result};
 use crate::training::Progress;
 use crate::value::{Value, push_element};
+use crate::view::Watch;
+use crate::view::live::Live;
 
 /// The components of a model, as one burn module (what the optimizer updates and the recorder
 /// saves).
@@ -42,6 +44,8 @@ pub struct Model<B: Backend> {
     pub(crate) codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
     pub(crate) device: B::Device,
     pub(crate) progress: Progress,
+    /// What a dashboard watching the model shows.
+    pub(crate) live: Option<Arc<Live>>,
 }
 
 /// How a forward pass runs.
@@ -74,6 +78,7 @@ impl<B: Backend> Model<B> {
             codes,
             device,
             progress: Progress::default(),
+            live: None,
         }
     }
 
@@ -123,6 +128,12 @@ impl<B: Backend> Model<B> {
     /// How `run()` shows its progress (by default a bar on a terminal, lines elsewhere).
     pub fn set_progress(&mut self, progress: Progress) {
         self.progress = progress;
+    }
+
+    /// Shows the next runs and evaluations on `dashboard` (a [`Dashboard`](crate::view::Watch)
+    /// with the feature `dashboard`).
+    pub fn set_dashboard(&mut self, dashboard: &impl Watch) {
+        dashboard.attach(self);
     }
 
     /// The total number of stored values: trainable parameters and running statistics.
@@ -431,15 +442,7 @@ impl<B: Backend> Model<B> {
     /// The graph as a standalone SVG drawing: one box per component (instance, class name,
     /// output shape), in layers from the Data components, one line per input.
     pub fn to_svg(&self) -> String {
-        let svg = crate::training::html::graph_svg(&self.summary(), &self.edges());
-        // Standalone files need the namespace and their own styles.
-        svg.replacen(
-            "<svg ",
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" style=\"background:#fafafa\" ",
-            1,
-        )
-        .replace("class=\"edge\"", "stroke=\"#888\" stroke-width=\"1.5\"")
-        .replace("<rect ", "<rect fill=\"#eef4fb\" stroke=\"#4a78a8\" ")
+        crate::view::GraphLayout::of(&self.summary(), &self.edges()).to_svg()
     }
 
     /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
@@ -487,6 +490,7 @@ impl<B: AutodiffBackend> Model<B> {
                 .collect(),
             device: self.device.clone(),
             progress: self.progress,
+            live: self.live.clone(),
         }
     }
 }

@@ -17,7 +17,7 @@ use burn::tensor::backend::AutodiffBackend;
 use percept_catalogue::TrainingSettings;
 use serde::{Deserialize, Serialize};
 
-use super::report::{ComponentHistory, EpochStats, TrainingReport};
+use super::report::{ComponentHistory, EpochStats, StepStats, TrainingReport};
 use crate::error::{Error, Result};
 use crate::graph::Model;
 use crate::graph::model::{Graph, STRUCTURE_FILE, WEIGHTS_FILE};
@@ -39,6 +39,8 @@ struct Progress {
     settings: TrainingSettings,
     /// The report's figures of those epochs.
     epochs: Vec<EpochStats>,
+    /// The report's figures of their steps.
+    steps: Vec<StepStats>,
     /// The report's captures of those epochs.
     components: Vec<ComponentHistory>,
 }
@@ -51,6 +53,8 @@ pub(super) struct State<R> {
     pub optimizer: R,
     /// The report's figures of those epochs.
     pub epochs: Vec<EpochStats>,
+    /// The report's figures of their steps.
+    pub steps: Vec<StepStats>,
     /// The report's captures of those epochs.
     pub components: Vec<ComponentHistory>,
 }
@@ -98,6 +102,7 @@ pub(super) fn write<B: AutodiffBackend, O: BurnOptimizer<Graph<B>, B>>(
         epoch,
         settings: settings.clone(),
         epochs: report.epochs.clone(),
+        steps: report.steps.clone(),
         components: report.components.clone(),
     };
     let progress = rmp_serde::to_vec_named(&progress).expect("the report serialises");
@@ -169,6 +174,7 @@ pub(super) fn read<B: AutodiffBackend, O: BurnOptimizer<Graph<B>, B>>(
         epoch: progress.epoch,
         optimizer,
         epochs: progress.epochs,
+        steps: progress.steps,
         components: progress.components,
     })
 }

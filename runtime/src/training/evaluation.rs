@@ -51,6 +51,8 @@ pub struct Misclassified {
     pub probabilities: Vec<f32>,
     /// The values of its input (the model's first Data component that is not the labels).
     pub input: Vec<f32>,
+    /// That input as the training view draws it.
+    pub preview: Option<crate::view::Preview>,
 }
 
 /// The test view of a classifier.
@@ -84,6 +86,8 @@ pub struct RegressionReport {
     pub r2: f64,
     /// Each predicted value minus its target, element after element.
     pub residuals: Vec<f32>,
+    /// The predicted values, element after element.
+    pub predicted: Vec<f32>,
 }
 
 impl ClassificationReport {
@@ -185,6 +189,7 @@ impl ClassificationReport {
                 loss: loss(element),
                 probabilities: rows[element].to_vec(),
                 input: input(element),
+                preview: None,
             })
             .collect();
         report
@@ -214,6 +219,7 @@ impl RegressionReport {
                 0.0
             },
             residuals,
+            predicted: predicted.to_vec(),
         }
     }
 }

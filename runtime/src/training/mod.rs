@@ -11,7 +11,6 @@
 mod capture;
 mod checkpoint;
 mod evaluation;
-pub(crate) mod html;
 mod progress;
 mod report;
 
@@ -20,7 +19,9 @@ pub use evaluation::{
     ClassScores, ClassificationReport, Confusion, Misclassified, RegressionReport, WORST_KEPT,
 };
 pub use progress::Progress;
-pub use report::{ComponentHistory, EpochCapture, EpochStats, Evaluation, TrainingReport};
+pub use report::{
+    ComponentHistory, EpochCapture, EpochStats, Evaluation, StepStats, TrainingReport,
+};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,6 +44,8 @@ use crate::graph::Model;
 use crate::graph::model::{Graph, Pass};
 use crate::kernels::adam::FusedAdam;
 use crate::value::Value;
+use crate::view::Preview;
+use crate::view::live::Publisher;
 
 /// Elements per batch when measuring validation or test data.
 const EVALUATION_BATCH: usize = 256;
@@ -102,26 +105,40 @@ impl<B: Backend> Model<B> {
                     }
                 }
                 let labels_of: Vec<usize> = targets.iter().map(|&l| l as usize).collect();
-                let input = sets
-                    .iter()
-                    .find(|(i, _)| *i != labels)
-                    .map(|(_, s)| s.clone());
-                classification = Some(ClassificationReport::from_probabilities(
+                let input = sets.iter().find(|(i, _)| *i != labels).cloned();
+                let mut report = ClassificationReport::from_probabilities(
                     &labels_of,
                     &predicted,
                     classes,
-                    |element| input.as_ref().map_or(Vec::new(), |s| s.gather(&[element])),
-                ));
+                    |element| {
+                        input
+                            .as_ref()
+                            .map_or(Vec::new(), |(_, s)| s.gather(&[element]))
+                    },
+                );
+                if let Some((i, set)) = &input {
+                    let shape = set.element_shape().dims();
+                    let hint = self.preview_hint(*i);
+                    for worst in &mut report.worst {
+                        let values = worst.input.clone();
+                        worst.preview = Some(Preview::of_values(values, shape, hint));
+                    }
+                }
+                classification = Some(report);
             }
             _ => regression = Some(RegressionReport::new(&predicted, &targets)),
         }
-        Ok(Evaluation {
+        let evaluation = Evaluation {
             loss: metrics.loss(),
             accuracy: metrics.metric(),
             samples: n,
             classification,
             regression,
-        })
+        };
+        if let Some(live) = &self.live {
+            live.evaluated(&evaluation);
+        }
+        Ok(evaluation)
     }
 
     /// True when the prediction's values, as the forward pass of training computes them,
@@ -263,6 +280,18 @@ impl<B: AutodiffBackend> Model<B> {
     }
 
     fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
+        let result = self.train_checked(settings, resume);
+        if let Some(live) = &self.live {
+            live.finished(result.as_ref().err());
+        }
+        result
+    }
+
+    fn train_checked(
+        &mut self,
+        settings: TrainingSettings,
+        resume: bool,
+    ) -> Result<TrainingReport> {
         settings.validate(&self.plan.entries[self.plan.training].instance)?;
         match settings.optimizer {
             Optimizer::Sgd {
@@ -312,13 +341,18 @@ impl<B: AutodiffBackend> Model<B> {
         let steps = training.len().div_ceil(settings.batch_size);
         let capture = !settings.headless;
         let mut report = TrainingReport {
+            settings: settings.clone(),
             epochs: Vec::with_capacity(settings.epochs),
+            steps: Vec::with_capacity(settings.epochs * steps),
+            steps_per_epoch: steps,
+            regression: matches!(self.graph.nodes[self.plan.training], Node::Regression(_)),
             components: self.histories(capture),
             training_samples: training.len(),
             validation_samples: validation.len(),
             model: self.summary(),
             edges: self.edges(),
             backend: B::name(&self.device),
+            evaluation: None,
         };
         let mut done = 0;
         if resume {
@@ -327,13 +361,19 @@ impl<B: AutodiffBackend> Model<B> {
             optimizer = optimizer.load_record(state.optimizer);
             done = state.epoch;
             report.epochs = state.epochs;
+            report.steps = state.steps;
             report.components = state.components;
             // The shuffles of the epochs done, replayed: the generator is where it was.
             for _ in 0..done {
                 training.shuffle(&mut rng);
             }
         }
-        let reporter = progress::Reporter::new(self.progress, settings.epochs, steps);
+        let mut reporter =
+            progress::Reporter::new(self.progress, settings.epochs, steps, report.regression);
+        let mut publisher = self
+            .live
+            .clone()
+            .map(|live| Publisher::begin(live, &report, settings.epochs));
         // The last parameters whose training loss was found finite, restored if a loss stops
         // being finite. (Cloning a module clones tensor handles; the update that follows
         // copies the values instead of updating them in place.)
@@ -366,10 +406,27 @@ impl<B: AutodiffBackend> Model<B> {
                 }
                 last_finite = self.graph.clone();
                 metrics.add(loss, &sums, chunk.len());
+                let mut batch_metrics = MetricSums::default();
+                batch_metrics.add(loss, &sums, chunk.len());
+                report.steps.push(StepStats {
+                    loss,
+                    accuracy: batch_metrics.metric(),
+                });
                 if capture {
                     self.capture_loss(loss);
                 }
-                reporter.step(epoch, step + 1, metrics.loss(), metrics.metric());
+                reporter.step(
+                    epoch,
+                    step + 1,
+                    chunk.len(),
+                    metrics.loss(),
+                    metrics.metric(),
+                );
+                if let Some(publisher) = &mut publisher {
+                    publisher.step(&report, epoch, step + 1, chunk.len(), || {
+                        if capture { self.previews() } else { Vec::new() }
+                    });
+                }
                 let grads = GradientsParams::from_grads(batch.loss.backward(), &self.graph);
                 // Only the latest gradients are kept, and only the epoch's end summarises
                 // them, so reading them back (megabytes per step) earlier would be wasted.
@@ -400,15 +457,20 @@ impl<B: AutodiffBackend> Model<B> {
                 accuracy_validation,
                 duration: start.elapsed(),
             };
-            reporter.epoch(epoch, &stats);
+            reporter.epoch(epoch, &stats, training.len());
             report.epochs.push(stats);
             if capture {
                 self.record_epoch(&mut report.components);
+            }
+            if let Some(publisher) = &mut publisher {
+                let previews = if capture { self.previews() } else { Vec::new() };
+                publisher.epoch(&report, epoch, previews);
             }
             if let Some(dir) = &settings.checkpoint {
                 checkpoint::write(self, dir.as_ref(), settings, epoch, &optimizer, &report)?;
             }
         }
+        reporter.finish(&report);
         Ok(report)
     }
 
@@ -424,13 +486,18 @@ impl<B: AutodiffBackend> Model<B> {
                 class_name: node.class_name(),
                 epochs: Vec::new(),
                 sample: None,
+                preview: None,
             })
             .collect()
     }
 
     fn record_epoch(&self, histories: &mut [ComponentHistory]) {
-        for (node, history) in self.graph.nodes.iter().zip(histories) {
+        for (i, (node, history)) in self.graph.nodes.iter().zip(histories).enumerate() {
             history.sample = node.get_sample();
+            history.preview = history
+                .sample
+                .as_ref()
+                .map(|sample| Preview::of(sample, self.preview_hint(i)));
             history.epochs.push(EpochCapture {
                 output: node.get_sample().as_ref().map(TensorSummary::of),
                 weights: TensorSummary::of_all(&node.weights()),

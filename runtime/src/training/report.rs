@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use burn::prelude::TensorData;
 
+use percept_catalogue::TrainingSettings;
+
 use super::capture::TensorSummary;
 use super::evaluation::{ClassificationReport, RegressionReport};
 use crate::graph::Summary;
+use crate::view::Preview;
 
 /// The figures of one epoch.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -22,6 +25,15 @@ pub struct EpochStats {
     pub accuracy_validation: f32,
     /// How long the epoch took, validation included.
     pub duration: Duration,
+}
+
+/// The figures of one training step: one mini-batch, before the optimizer's update.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepStats {
+    /// The batch's mean loss.
+    pub loss: f32,
+    /// The batch's accuracy (Classification) or R² (Regression).
+    pub accuracy: f32,
 }
 
 /// The summaries of one component's tensors at the end of one epoch.
@@ -49,13 +61,23 @@ pub struct ComponentHistory {
     pub epochs: Vec<EpochCapture>,
     /// Its output on the first element of the last step, in the user's layout.
     pub sample: Option<TensorData>,
+    /// That output as the training view draws it.
+    pub preview: Option<Preview>,
 }
 
 /// What `run()` returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingReport {
+    /// The settings trained with.
+    pub settings: TrainingSettings,
     /// One entry per epoch.
     pub epochs: Vec<EpochStats>,
+    /// One entry per training step, epoch after epoch.
+    pub steps: Vec<StepStats>,
+    /// The steps of an epoch.
+    pub steps_per_epoch: usize,
+    /// True for a Regression (the `accuracy` figures are R²), false for a Classification.
+    pub regression: bool,
     /// One entry per component, in declaration order; empty when training ran headless.
     pub components: Vec<ComponentHistory>,
     /// Training elements per epoch.
@@ -68,6 +90,8 @@ pub struct TrainingReport {
     pub edges: Vec<(String, String)>,
     /// The backend that trained, as burn names it.
     pub backend: String,
+    /// The test view, for the report to show: set it to what `evaluate()` returned.
+    pub evaluation: Option<Evaluation>,
 }
 
 impl TrainingReport {
@@ -79,6 +103,11 @@ impl TrainingReport {
     /// The capture history of the component named `instance`.
     pub fn component(&self, instance: &str) -> Option<&ComponentHistory> {
         self.components.iter().find(|c| c.instance == instance)
+    }
+
+    /// The time the epochs took, validation included.
+    pub fn duration(&self) -> Duration {
+        self.epochs.iter().map(|e| e.duration).sum()
     }
 
     /// Training elements per second over the whole run.

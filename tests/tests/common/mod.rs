@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod browser;
+
 use percept::prelude::*;
 
 /// A file of the shared datasets (laid out like `../shared/data`), by its path there.
@@ -66,6 +68,32 @@ pub fn digits_mlp(settings: TrainingSettings) -> ModelBuilder {
         )
 }
 
+/// A model named `name` that starts with the digits read from their CSV file: `images`
+/// (columns 0..64), `labels` (column 64, 10 classes) and `scaled` (the images in `0..=1`),
+/// with `test_file` as both Data components' test set when given.
+pub fn digits_from_csv(name: &str, test_file: Option<&str>) -> ModelBuilder {
+    let digits = shared("digits/digits.csv.gz");
+    let images = DataSettings::file(&digits).with_columns(Columns::Range { start: 0, end: 64 });
+    let labels = DataSettings::file(&digits)
+        .with_columns(Columns::Single(64))
+        .with_classes(10);
+    let (images, labels) = match test_file {
+        Some(test) => (images.with_test_file(test), labels.with_test_file(test)),
+        None => (images, labels),
+    };
+    ModelBuilder::new(name)
+        .add("images", images, &[])
+        .add("labels", labels, &[])
+        .add(
+            "scaled",
+            RescaleSettings {
+                scale: 1.0 / 16.0,
+                offset: 0.0,
+            },
+            &["images"],
+        )
+}
+
 /// Builds on the training backend with progress hidden.
 pub fn build(builder: ModelBuilder) -> Model<TrainingBackend> {
     let mut model = builder
@@ -73,4 +101,77 @@ pub fn build(builder: ModelBuilder) -> Model<TrainingBackend> {
         .expect("the model builds");
     model.set_progress(Progress::Hidden);
     model
+}
+
+/// The view state embedded in a training report page.
+pub fn report_state(page: &str) -> serde_json::Value {
+    let json = page
+        .split("<script type=\"application/json\" id=\"percept-state\">")
+        .nth(1)
+        .expect("the report embeds its state")
+        .split("</script>")
+        .next()
+        .unwrap();
+    serde_json::from_str(json).expect("the embedded state is JSON")
+}
+
+/// A plain HTTP/1.1 GET of `path` from `address`: the status code, the headers (lower-case
+/// names) and the body, read until the server closes or `limit` bytes came.
+pub fn http_get(address: std::net::SocketAddr, path: &str, limit: usize) -> (u16, String, String) {
+    http_request(address, "GET", path, None, limit)
+}
+
+/// A plain HTTP/1.1 request, with a JSON body if given; answered as by [`http_get`].
+pub fn http_request(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    limit: usize,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let body = json.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    // Read until the server closes, `limit` bytes came, or the body its head announced did
+    // (servers may keep the connection open despite `Connection: close`).
+    let complete = |raw: &[u8]| {
+        let text = String::from_utf8_lossy(raw);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            return false;
+        };
+        head.lines()
+            .find_map(|l| {
+                l.to_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|n| n.trim().parse::<usize>())
+            })
+            .and_then(Result::ok)
+            .is_some_and(|n| body.len() >= n)
+    };
+    while raw.len() < limit && !complete(&raw) {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("reading {path}: {e}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    (status, head.to_lowercase(), body.to_string())
 }

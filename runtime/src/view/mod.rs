@@ -1,0 +1,44 @@
+//! The training view, as PerceptiLabs shows it: one web page with the curves, the model
+//! graph, every component's preview and its weight, bias and gradient histograms over the
+//! epochs, the settings, the progress and the test view.
+//!
+//! One page serves two uses. [`TrainingReport::write_html`](crate::TrainingReport::write_html)
+//! writes it as a self-contained file with the data inside; the live
+//! [`Dashboard`] (feature `dashboard`) serves it from a local HTTP server and pushes the data
+//! as training goes. The page's script draws the data with uPlot, vendored into
+//! `assets/uplot` so that the page opens offline.
+//!
+//! - [`preview`]: what a component's output looks like (image, channels, bars, number).
+//! - [`layout`]: the model graph laid out so that no edge crosses a box.
+//! - [`state`]: the JSON the page renders.
+//! - `page`: the HTML around it, and the report file.
+//! - `live`: the state a running training publishes.
+//! - `dashboard` (feature `dashboard`): the HTTP server.
+
+#[cfg(feature = "dashboard")]
+mod dashboard;
+pub mod layout;
+pub(crate) mod live;
+mod page;
+pub mod preview;
+pub mod state;
+
+#[cfg(feature = "dashboard")]
+pub use dashboard::Dashboard;
+pub use layout::GraphLayout;
+pub use preview::{Hint, Preview};
+pub use state::{Position, Status, ViewState};
+
+/// Escapes text for HTML and XML.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Something that watches a model train; [`Dashboard`] is one (feature `dashboard`).
+pub trait Watch {
+    /// Shows `model`'s next runs and evaluations.
+    fn attach<B: burn::prelude::Backend>(&self, model: &mut crate::Model<B>);
+}
