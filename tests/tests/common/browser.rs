@@ -5,7 +5,7 @@
 //! Without Chromium and chromedriver the browser tests are skipped with a message, unless
 //! `PERCEPT_REQUIRE_BROWSER` is set (as `.ci/run` sets it): then a missing browser fails.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::http_request;
+use super::{http_request, try_http_request};
 
 /// A headless Chromium session; closed (with its chromedriver) when dropped.
 pub struct Browser {
@@ -66,11 +66,18 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let address = SocketAddr::from(([127, 0, 0, 1], port));
+        // Listening is not ready: wait for its status to say so.
         let start = Instant::now();
-        while TcpStream::connect(address).is_err() {
+        while !try_http_request(address, "GET", "/status", None, usize::MAX).is_ok_and(
+            |(status, _, body)| {
+                status == 200
+                    && serde_json::from_str::<Value>(&body)
+                        .is_ok_and(|v| v["value"]["ready"] == true)
+            },
+        ) {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "chromedriver did not listen"
+                "chromedriver did not become ready"
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -129,18 +129,27 @@ pub fn http_request(
     json: Option<&str>,
     limit: usize,
 ) -> (u16, String, String) {
+    try_http_request(address, method, path, json, limit)
+        .unwrap_or_else(|e| panic!("{method} {path} on {address}: {e}"))
+}
+
+/// [`http_request`], with the connection's errors returned.
+pub fn try_http_request(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    limit: usize,
+) -> std::io::Result<(u16, String, String)> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .unwrap();
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
     let body = json.unwrap_or("");
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
+    )?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
     // Read until the server closes, `limit` bytes came, or the body its head announced did
@@ -160,18 +169,20 @@ pub fn http_request(
             .is_some_and(|n| body.len() >= n)
     };
     while raw.len() < limit && !complete(&raw) {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) => panic!("reading {path}: {e}"),
+        match stream.read(&mut buf)? {
+            0 => break,
+            n => raw.extend_from_slice(&buf[..n]),
         }
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| bad("no response head"))?;
     let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .expect("a status code");
-    (status, head.to_lowercase(), body.to_string())
+        .ok_or_else(|| bad("no status code"))?;
+    Ok((status, head.to_lowercase(), body.to_string()))
 }
