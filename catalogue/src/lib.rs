@@ -26,6 +26,7 @@ mod optimizer;
 pub mod schema;
 mod shape;
 mod signature;
+mod values;
 mod wiring;
 mod written;
 
@@ -36,4 +37,10 @@ pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
 pub use signature::{Dim, Op, Signature, SignatureError};
 pub use wiring::{Wiring, WiringError, wire};
-pub use written::{SettingError, ValueKind, Written, as_integer, check_custom_written, closest};
+pub use written::{FieldKind, SettingError, Written};
+
+/// What `percept-macros` uses beyond the public API: not part of it, and may change.
+#[doc(hidden)]
+pub mod __macro_support {
+    pub use crate::written::{as_integer, check_custom_written, closest};
+}

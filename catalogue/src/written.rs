@@ -7,11 +7,8 @@
 
 use std::fmt;
 
-use crate::activation::Activation;
 use crate::components::*;
-use crate::optimizer::Optimizer;
-use crate::schema::Setting;
-use crate::shape::Shape;
+use crate::values::{boolean, float, list, text};
 
 /// A setting's value as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +89,7 @@ impl Settings {
             let Some(setting) = found[index].map(|i| &schema[i]) else {
                 continue;
             };
-            if let Err(message) = apply(&mut settings, setting, value) {
+            if let Err(message) = settings.assign(setting.name, value) {
                 errors.push(SettingError {
                     key: Some(index),
                     on_value: true,
@@ -162,9 +159,10 @@ fn check_keys<'a>(
     (found, errors, suggested)
 }
 
-/// The kind of value a custom component's setting takes, from its field's Rust type.
+/// The kind of value a custom component's setting takes, from its field's Rust type (the
+/// built-ins' kinds are [`schema::ValueKind`](crate::schema::ValueKind)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
+pub enum FieldKind {
     /// An integer type, by name (`"usize"`, `"i32"`): an integer in its range.
     Integer(&'static str),
     /// A float type (`f32`, `f64`): any number.
@@ -192,7 +190,7 @@ const INTEGERS: &[(&str, i128, i128)] = &[
     ("isize", i64::MIN as i128, i64::MAX as i128),
 ];
 
-impl ValueKind {
+impl FieldKind {
     /// The kind for a field of the Rust type written as `rust_type` (`"f32"`,
     /// `"std::string::String"`).
     pub fn of_type(rust_type: &str) -> Self {
@@ -203,44 +201,44 @@ impl ValueKind {
             _ => text.as_str(),
         };
         match name {
-            "f32" | "f64" => ValueKind::Number,
-            "bool" => ValueKind::Bool,
-            "String" | "&str" | "&'staticstr" => ValueKind::Text,
+            "f32" | "f64" => FieldKind::Number,
+            "bool" => FieldKind::Bool,
+            "String" | "&str" | "&'staticstr" => FieldKind::Text,
             _ => INTEGERS
                 .iter()
                 .find(|(n, _, _)| *n == name)
-                .map_or(ValueKind::Any, |(n, _, _)| ValueKind::Integer(n)),
+                .map_or(FieldKind::Any, |(n, _, _)| FieldKind::Integer(n)),
         }
     }
 
     /// The name used in `model!`'s protocol with `#[component]` (`"number"`, `"u8"`).
     pub fn name(self) -> &'static str {
         match self {
-            ValueKind::Integer(name) => name,
-            ValueKind::Number => "number",
-            ValueKind::Bool => "bool",
-            ValueKind::Text => "text",
-            ValueKind::Any => "any",
+            FieldKind::Integer(name) => name,
+            FieldKind::Number => "number",
+            FieldKind::Bool => "bool",
+            FieldKind::Text => "text",
+            FieldKind::Any => "any",
         }
     }
 
     /// The kind named `name` by [`name`](Self::name).
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
-            "number" => Some(ValueKind::Number),
-            "bool" => Some(ValueKind::Bool),
-            "text" => Some(ValueKind::Text),
-            "any" => Some(ValueKind::Any),
+            "number" => Some(FieldKind::Number),
+            "bool" => Some(FieldKind::Bool),
+            "text" => Some(FieldKind::Text),
+            "any" => Some(FieldKind::Any),
             _ => INTEGERS
                 .iter()
                 .find(|(n, _, _)| *n == name)
-                .map(|(n, _, _)| ValueKind::Integer(n)),
+                .map(|(n, _, _)| FieldKind::Integer(n)),
         }
     }
 
     fn check(self, key: &str, value: &Written) -> Result<(), String> {
         match self {
-            ValueKind::Integer(name) => {
+            FieldKind::Integer(name) => {
                 let (_, min, max) = INTEGERS
                     .iter()
                     .find(|(n, _, _)| *n == name)
@@ -255,10 +253,10 @@ impl ValueKind {
                     )),
                 }
             }
-            ValueKind::Number => float(key, value).map(drop),
-            ValueKind::Bool => boolean(key, value).map(drop),
-            ValueKind::Text => text(key, value).map(drop),
-            ValueKind::Any => Ok(()),
+            FieldKind::Number => float(key, value).map(drop),
+            FieldKind::Bool => boolean(key, value).map(drop),
+            FieldKind::Text => text(key, value).map(drop),
+            FieldKind::Any => Ok(()),
         }
     }
 }
@@ -277,7 +275,7 @@ pub fn as_integer(value: &Written) -> Option<i128> {
 /// of the wrong kind. Every problem is reported, not only the first.
 pub fn check_custom_written(
     type_name: &str,
-    settings: &[(&str, ValueKind)],
+    settings: &[(&str, FieldKind)],
     written: &[(String, Written)],
 ) -> Result<(), Vec<SettingError>> {
     let names: Vec<&str> = settings.iter().map(|(n, _)| *n).collect();
@@ -299,261 +297,6 @@ pub fn check_custom_written(
     } else {
         Err(errors)
     }
-}
-
-/// Applies one checked-for-existence setting; the error says what was expected.
-fn apply(settings: &mut Settings, setting: &Setting, value: &Written) -> Result<(), String> {
-    let key = setting.name;
-    match settings {
-        Settings::Data(s) => return apply_data(s, key, value),
-        Settings::Classification(ClassificationSettings { training })
-        | Settings::Regression(RegressionSettings { training }) => {
-            return apply_training(training, key, value);
-        }
-        Settings::Reshape(s) => s.shape = shape(key, value)?,
-        Settings::Flatten(_) | Settings::Argmax(_) | Settings::Softmax(_) | Settings::Custom(_) => {
-            unreachable!("these have no keys in a schema, so none is found there")
-        }
-        Settings::Rescale(s) if key == "scale" => s.scale = float(key, value)? as f32,
-        Settings::Rescale(s) => s.offset = float(key, value)? as f32,
-        Settings::OneHot(s) => s.classes = Some(integer(key, value)?),
-        Settings::Dense(s) if key == "units" => s.units = integer(key, value)?,
-        Settings::Dense(s) => s.activation = activation(key, value)?,
-        Settings::Conv(s) => match key {
-            "filters" => s.filters = integer(key, value)?,
-            "kernel" => s.kernel = integer(key, value)?,
-            "stride" => s.stride = integer(key, value)?,
-            "padding" => {
-                s.padding = [Padding::Same, Padding::Valid][choice(key, value, Padding::NAMES)?]
-            }
-            _ => s.activation = activation(key, value)?,
-        },
-        Settings::MaxPool(s) if key == "size" => s.size = integer(key, value)?,
-        Settings::MaxPool(s) => s.stride = Some(integer(key, value)?),
-        Settings::Dropout(s) => s.rate = float(key, value)?,
-        Settings::BatchNorm(s) if key == "momentum" => s.momentum = float(key, value)?,
-        Settings::BatchNorm(s) => s.epsilon = float(key, value)?,
-        Settings::Merge(s) => {
-            s.op = [MergeOp::Concat, MergeOp::Add, MergeOp::Multiply]
-                [choice(key, value, MergeOp::NAMES)?]
-        }
-    }
-    Ok(())
-}
-
-fn apply_training(t: &mut TrainingSettings, key: &str, value: &Written) -> Result<(), String> {
-    match key {
-        "epochs" => t.epochs = integer(key, value)?,
-        "batch_size" => t.batch_size = integer(key, value)?,
-        "optimizer" => t.optimizer = optimizer(value)?,
-        "validation" => t.validation = float(key, value)?,
-        "seed" => t.seed = integer(key, value)? as u64,
-        "headless" => t.headless = boolean(key, value)?,
-        "checkpoint" => t.checkpoint = Some(text(key, value)?),
-        _ => unreachable!("`{key}` is not in the training schema"),
-    }
-    Ok(())
-}
-
-fn apply_data(d: &mut DataSettings, key: &str, value: &Written) -> Result<(), String> {
-    match key {
-        "source" => {
-            let parts = [Digits::Images, Digits::Labels];
-            let names = ["Digits::Images", "Digits::Labels"];
-            d.source = DataSource::Digits(parts[choice(key, value, &names)?]);
-        }
-        "file" => {
-            d.source = DataSource::File {
-                path: text(key, value)?,
-                columns: Columns::All,
-                delimiter: Delimiter::Comma,
-                allow_non_finite: false,
-            }
-        }
-        "random" => {
-            let seed = match d.source {
-                DataSource::Random { seed, .. } => seed,
-                _ => 0,
-            };
-            d.source = DataSource::Random {
-                shape: shape(key, value)?,
-                samples: 1000,
-                seed,
-            };
-        }
-        "samples" | "seed" => {
-            let DataSource::Random { samples, seed, .. } = &mut d.source else {
-                return Err(format!(
-                    "`{key}` applies to random data; write `random: [dims]` before it"
-                ));
-            };
-            let n = integer(key, value)?;
-            if key == "samples" {
-                *samples = n
-            } else {
-                *seed = n as u64
-            }
-        }
-        "delimiter" | "allow_non_finite" => {
-            let DataSource::File {
-                delimiter,
-                allow_non_finite,
-                ..
-            } = &mut d.source
-            else {
-                return Err(format!(
-                    "`{key}` applies to files; write `file: \"...\"` before it"
-                ));
-            };
-            if key == "delimiter" {
-                *delimiter = Delimiter::ALL[choice(key, value, &Delimiter::NAMES)?];
-            } else {
-                *allow_non_finite = boolean(key, value)?;
-            }
-        }
-        "columns" => {
-            let DataSource::File { columns, .. } = &mut d.source else {
-                return Err(
-                    "`columns` applies to CSV files; write `file: \"...\"` before it".to_string(),
-                );
-            };
-            *columns = match value {
-                Written::Range(a, b) => Columns::Range {
-                    start: *a as usize,
-                    end: *b as usize,
-                },
-                Written::Integer(k) => Columns::Single(*k as usize),
-                other => {
-                    return Err(format!(
-                        "`columns` takes a range `a..b` or a column `k`, found {other}"
-                    ));
-                }
-            };
-        }
-        "classes" => d.classes = Some(integer(key, value)?),
-        "shape" => d.shape = Some(shape(key, value)?),
-        _ => d.test_file = Some(text(key, value)?),
-    }
-    Ok(())
-}
-
-fn integer(key: &str, value: &Written) -> Result<usize, String> {
-    match value {
-        Written::Integer(n) => {
-            usize::try_from(*n).map_err(|_| format!("`{key}` is too large: {n}"))
-        }
-        other => Err(format!("`{key}` takes an integer, found {other}")),
-    }
-}
-
-fn float(key: &str, value: &Written) -> Result<f64, String> {
-    match value {
-        Written::Float(x) => Ok(*x),
-        Written::Integer(n) => Ok(*n as f64),
-        other => Err(format!("`{key}` takes a number, found {other}")),
-    }
-}
-
-fn boolean(key: &str, value: &Written) -> Result<bool, String> {
-    match value {
-        Written::Bool(b) => Ok(*b),
-        other => Err(format!("`{key}` takes `true` or `false`, found {other}")),
-    }
-}
-
-fn text(key: &str, value: &Written) -> Result<String, String> {
-    match value {
-        Written::Text(t) => Ok(t.clone()),
-        other => Err(format!("`{key}` takes a string, found {other}")),
-    }
-}
-
-fn shape(key: &str, value: &Written) -> Result<Shape, String> {
-    match value {
-        Written::List(dims) => Ok(Shape(dims.iter().map(|&d| d as usize).collect())),
-        other => Err(format!(
-            "`{key}` takes a list of dimensions like `[8, 8, 1]`, found {other}"
-        )),
-    }
-}
-
-/// The index of the written name among `names`.
-fn choice(key: &str, value: &Written, names: &[&str]) -> Result<usize, String> {
-    let found = match value {
-        Written::Name(name) => name,
-        other => {
-            return Err(format!(
-                "`{key}` takes one of {}, found {other}",
-                list(names)
-            ));
-        }
-    };
-    names.iter().position(|n| n == found).ok_or_else(|| {
-        let hint = closest(found, names)
-            .map_or_else(|| format!("one of {}", list(names)), |c| format!("`{c}`"));
-        format!("`{key}` has no option `{found}`; did you mean {hint}?")
-    })
-}
-
-fn activation(key: &str, value: &Written) -> Result<Activation, String> {
-    let index = choice(key, value, Activation::NAMES)?;
-    Ok(Activation::from_name(Activation::NAMES[index]).expect("a listed name"))
-}
-
-fn optimizer(value: &Written) -> Result<Optimizer, String> {
-    let (name, fields) = match value {
-        Written::Struct(name, fields) => (name.as_str(), fields.as_slice()),
-        Written::Name(name) => (name.as_str(), &[][..]),
-        other => {
-            return Err(format!(
-                "`optimizer` takes one of {}, found {other}",
-                list(Optimizer::NAMES)
-            ));
-        }
-    };
-    let mut optimizer = match name {
-        "Sgd" => Optimizer::sgd(),
-        "Adam" => Optimizer::adam(),
-        "RmsProp" => Optimizer::rms_prop(),
-        _ => {
-            let hint = closest(name, Optimizer::NAMES).map_or_else(
-                || format!("one of {}", list(Optimizer::NAMES)),
-                |c| format!("`{c}`"),
-            );
-            return Err(format!("unknown optimizer `{name}`; did you mean {hint}?"));
-        }
-    };
-    for (key, value) in fields {
-        match (&mut optimizer, key.as_str()) {
-            (
-                Optimizer::Sgd { learning_rate, .. }
-                | Optimizer::Adam { learning_rate }
-                | Optimizer::RmsProp { learning_rate },
-                "learning_rate",
-            ) => *learning_rate = float(key, value)?,
-            (Optimizer::Sgd { momentum, .. }, "momentum") => *momentum = float(key, value)?,
-            _ => {
-                let known: &[&str] = if name == "Sgd" {
-                    &["learning_rate", "momentum"]
-                } else {
-                    &["learning_rate"]
-                };
-                return Err(format!(
-                    "`{name}` has no setting `{key}`; it takes {}",
-                    list(known)
-                ));
-            }
-        }
-    }
-    Ok(optimizer)
-}
-
-fn list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The known name closest to `name`, if it is close enough to be a typo.
@@ -596,8 +339,8 @@ mod tests {
     #[test]
     fn custom_settings_are_checked_by_name_and_kind() {
         let settings = [
-            ("scale", ValueKind::Number),
-            ("repeat", ValueKind::Integer("u32")),
+            ("scale", FieldKind::Number),
+            ("repeat", FieldKind::Integer("u32")),
         ];
         assert_eq!(
             check_custom_written(
@@ -634,17 +377,17 @@ mod tests {
                 .message,
             "`Gain` has no setting `x`; `Gain` takes no settings: write `Gain` alone"
         );
-        assert_eq!(ValueKind::of_type("f32"), ValueKind::Number);
-        assert_eq!(ValueKind::of_type("Vec<usize>"), ValueKind::Any);
-        assert_eq!(ValueKind::of_type("::std::string::String"), ValueKind::Text);
+        assert_eq!(FieldKind::of_type("f32"), FieldKind::Number);
+        assert_eq!(FieldKind::of_type("Vec<usize>"), FieldKind::Any);
+        assert_eq!(FieldKind::of_type("::std::string::String"), FieldKind::Text);
         assert_eq!(
-            ValueKind::of_type("core::primitive::usize"),
-            ValueKind::Integer("usize")
+            FieldKind::of_type("core::primitive::usize"),
+            FieldKind::Integer("usize")
         );
-        assert_eq!(ValueKind::from_name("u8"), Some(ValueKind::Integer("u8")));
+        assert_eq!(FieldKind::from_name("u8"), Some(FieldKind::Integer("u8")));
         let small = [
-            ("small", ValueKind::Integer("u8")),
-            ("offset", ValueKind::Integer("i32")),
+            ("small", FieldKind::Integer("u8")),
+            ("offset", FieldKind::Integer("i32")),
         ];
         let messages: Vec<String> = check_custom_written(
             "T",
@@ -665,6 +408,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::{Activation, Optimizer, Shape};
 
     fn pairs(written: &[(&str, Written)]) -> Vec<(String, Written)> {
         written

@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-use percept_catalogue::{ValueKind, Written};
+use percept_catalogue::{FieldKind, Written};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -39,7 +39,7 @@ pub struct Resolved {
     /// The shape signature.
     pub signature: String,
     /// Each `#[setting]` field and the kind of value it takes.
-    pub settings: Vec<(String, ValueKind)>,
+    pub settings: Vec<(String, FieldKind)>,
     /// The integer settings that the signature names, with their defaults.
     pub sizes: Vec<(String, i64)>,
 }
@@ -222,7 +222,7 @@ fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
             let name: Ident = list.parse()?;
             list.parse::<Token![:]>()?;
             let kind: Ident = list.parse()?;
-            let kind = ValueKind::from_name(&kind.to_string())
+            let kind = FieldKind::from_name(&kind.to_string())
                 .ok_or_else(|| syn::Error::new(kind.span(), "unknown value kind"))?;
             settings.push((name.to_string(), kind));
             if list.is_empty() {

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use percept_catalogue::__macro_support::{as_integer, check_custom_written, closest};
 use percept_catalogue::{
     CustomSettings, DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError,
-    Written, check_custom_written, closest, wire,
+    Written, wire,
 };
 use syn::Error;
 
@@ -242,7 +243,7 @@ fn custom_settings(
     custom: &Resolved,
     written: &[(String, Written)],
 ) -> Result<Settings, Vec<percept_catalogue::SettingError>> {
-    let kinds: Vec<(&str, percept_catalogue::ValueKind)> = custom
+    let kinds: Vec<(&str, percept_catalogue::FieldKind)> = custom
         .settings
         .iter()
         .map(|(name, kind)| (name.as_str(), *kind))
@@ -257,7 +258,7 @@ fn custom_settings(
             let written = written
                 .iter()
                 .find(|(key, _)| key == name)
-                .and_then(|(_, value)| percept_catalogue::as_integer(value))
+                .and_then(|(_, value)| as_integer(value))
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
             (name.clone(), written.unwrap_or(*default))
         })

@@ -10,7 +10,7 @@
 //!   it meets an entry of a type it does not know it expands to `Type! { .. }`, and the callback
 //!   expands to `model!` again with the signature and settings of `Type` added in front.
 
-use percept_catalogue::{Signature, ValueKind};
+use percept_catalogue::{FieldKind, Signature};
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::Parser;
@@ -154,7 +154,7 @@ fn expand(
     // Integer settings may size the signature's dimensions.
     let integers: Vec<String> = settings
         .iter()
-        .filter(|(field, _)| matches!(setting_kind(field), ValueKind::Integer(_)))
+        .filter(|(field, _)| matches!(setting_kind(field), FieldKind::Integer(_)))
         .map(|(field, _)| field.ident.as_ref().expect("named").to_string())
         .collect();
     let signature = signature(args, &integers)
@@ -395,9 +395,9 @@ fn expand(
 }
 
 /// The kind of value a setting field takes, from its type.
-fn setting_kind(field: &syn::Field) -> ValueKind {
+fn setting_kind(field: &syn::Field) -> FieldKind {
     let ty = &field.ty;
-    ValueKind::of_type(&quote!(#ty).to_string())
+    FieldKind::of_type(&quote!(#ty).to_string())
 }
 
 /// The value of an integer literal default (`10`, `-1`).

@@ -2,7 +2,7 @@
 //! the model, and the model struct. The generated code only wires runtime pieces together:
 //! the settings are replayed as written through the catalogue, the behaviour is the runtime's.
 
-use percept_catalogue::{Settings, ValueKind, Written};
+use percept_catalogue::{FieldKind, Settings, Written};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -293,14 +293,14 @@ fn add_custom(entry: &Entry, custom: &crate::ast::Resolved) -> TokenStream {
             .settings
             .iter()
             .find(|(name, _)| *key == name)
-            .map_or(ValueKind::Any, |(_, kind)| *kind);
+            .map_or(FieldKind::Any, |(_, kind)| *kind);
         let value = match (kind, &s.value) {
-            (ValueKind::Number, Written::Float(x)) => signed(*x),
-            (ValueKind::Number, Written::Integer(n)) => signed(*n as f64),
-            (ValueKind::Text, Written::Text(t)) => quote!(::core::convert::Into::into(#t)),
+            (FieldKind::Number, Written::Float(x)) => signed(*x),
+            (FieldKind::Number, Written::Integer(n)) => signed(*n as f64),
+            (FieldKind::Text, Written::Text(t)) => quote!(::core::convert::Into::into(#t)),
             // As written, so that rustc's checks point at the user's tokens; `Into` makes
             // `[1, 2]` a `Vec`.
-            (ValueKind::Any, _) => {
+            (FieldKind::Any, _) => {
                 let tokens = &s.tokens;
                 quote!(::core::convert::Into::into(#tokens))
             }

@@ -8,6 +8,12 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
+use crate::values::{float, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const MOMENTUM: &str = "momentum";
+const EPSILON: &str = "epsilon";
 
 /// The settings of a `BatchNorm` component.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -32,13 +38,22 @@ impl ComponentSettings for BatchNormSettings {
     const TYPE: &'static str = "BatchNorm";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
-            "momentum",
+            MOMENTUM,
             ValueKind::Float,
             "0.1",
             "how fast the running statistics move",
         ),
-        Setting::optional("epsilon", ValueKind::Float, "1e-5", "added to the variance"),
+        Setting::optional(EPSILON, ValueKind::Float, "1e-5", "added to the variance"),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            MOMENTUM => self.momentum = float(key, value)?,
+            EPSILON => self.epsilon = float(key, value)?,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

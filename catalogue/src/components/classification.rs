@@ -8,6 +8,7 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Shape, Signal};
+use crate::written::Written;
 
 /// The settings of a `Classification` component.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -20,6 +21,10 @@ impl ComponentSettings for ClassificationSettings {
     const CATEGORY: Category = Category::Train;
     const TYPE: &'static str = "Classification";
     const SCHEMA: &'static [Setting] = TrainingSettings::SCHEMA;
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        self.training.assign(Self::TYPE, key, value)
+    }
 
     /// The prediction must be `[classes]`; the labels either class indices of as many classes
     /// or one-hot vectors `[classes]`.

@@ -8,6 +8,15 @@ use crate::activation::Activation;
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{activation, choice, integer, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const FILTERS: &str = "filters";
+const KERNEL: &str = "kernel";
+const STRIDE: &str = "stride";
+const PADDING: &str = "padding";
+const ACTIVATION: &str = "activation";
 
 /// How a window treats the border of its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -90,36 +99,41 @@ impl ComponentSettings for ConvSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Conv";
     const SCHEMA: &'static [Setting] = &[
-        Setting::required(
-            "filters",
-            ValueKind::Integer,
-            "the number of output channels",
-        ),
+        Setting::required(FILTERS, ValueKind::Integer, "the number of output channels"),
         Setting::optional(
-            "kernel",
+            KERNEL,
             ValueKind::Integer,
             "3",
             "the side of the square kernel",
         ),
+        Setting::optional(STRIDE, ValueKind::Integer, "1", "the step between windows"),
         Setting::optional(
-            "stride",
-            ValueKind::Integer,
-            "1",
-            "the step between windows",
-        ),
-        Setting::optional(
-            "padding",
+            PADDING,
             ValueKind::Choice(Padding::NAMES),
             "Same",
-            "`Same` or `Valid`",
+            "the border treatment",
         ),
         Setting::optional(
-            "activation",
+            ACTIVATION,
             ValueKind::Choice(Activation::NAMES),
             "None",
             "applied to the output",
         ),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            FILTERS => self.filters = integer(key, value)?,
+            KERNEL => self.kernel = integer(key, value)?,
+            STRIDE => self.stride = integer(key, value)?,
+            PADDING => {
+                self.padding = [Padding::Same, Padding::Valid][choice(key, value, Padding::NAMES)?]
+            }
+            ACTIVATION => self.activation = activation(key, value)?,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

@@ -7,6 +7,21 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{boolean, choice, integer, not_a_key, shape, text};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const SOURCE: &str = "source";
+const FILE: &str = "file";
+const COLUMNS: &str = "columns";
+const DELIMITER: &str = "delimiter";
+const ALLOW_NON_FINITE: &str = "allow_non_finite";
+const RANDOM: &str = "random";
+const SAMPLES: &str = "samples";
+const SEED: &str = "seed";
+const CLASSES: &str = "classes";
+const SHAPE: &str = "shape";
+const TEST_FILE: &str = "test_file";
 
 /// The two halves of the embedded digits dataset (1,797 scanned 8x8 digits, UCI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -291,72 +306,156 @@ impl ComponentSettings for DataSettings {
     const TYPE: &'static str = "Data";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
-            "source",
+            SOURCE,
             ValueKind::Choice(&["Digits::Images", "Digits::Labels"]),
             "Digits::Images",
-            "the embedded digits dataset: its images ([64], 0..=1) or labels (10 classes)",
+            "the embedded digits: images (`[64]`, 0..=1) or labels (10 classes)",
         ),
         Setting::optional(
-            "file",
+            FILE,
             ValueKind::Path,
             "none",
             "an IDX, NPY or CSV file to read instead",
         ),
         Setting::optional(
-            "columns",
+            COLUMNS,
             ValueKind::Columns,
             "every column",
             "CSV columns: `a..b` or `k`",
         ),
         Setting::optional(
-            "delimiter",
+            DELIMITER,
             ValueKind::Choice(&Delimiter::NAMES),
             "Comma",
-            "the character between CSV fields: `Comma`, `Semicolon`, `Tab` or `Space`",
+            "the character between CSV fields",
         ),
         Setting::optional(
-            "allow_non_finite",
+            ALLOW_NON_FINITE,
             ValueKind::Bool,
             "false",
             "accept NaN and infinite values instead of an error at their position",
         ),
         Setting::optional(
-            "random",
+            RANDOM,
             ValueKind::Shape,
             "none",
             "random values of this shape instead",
         ),
         Setting::optional(
-            "samples",
+            SAMPLES,
             ValueKind::Integer,
             "1000",
             "how many random elements",
         ),
         Setting::optional(
-            "seed",
+            SEED,
             ValueKind::Integer,
             "0",
             "the seed of the random values",
         ),
         Setting::optional(
-            "classes",
+            CLASSES,
             ValueKind::Integer,
             "none",
-            "the values are class indices 0..classes",
+            "the values are class indices `0..classes`",
         ),
         Setting::optional(
-            "shape",
+            SHAPE,
             ValueKind::Shape,
             "read from the file",
             "the per-element shape",
         ),
         Setting::optional(
-            "test_file",
+            TEST_FILE,
             ValueKind::Path,
             "none",
             "a test file of the same layout",
         ),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            SOURCE => {
+                let parts = [Digits::Images, Digits::Labels];
+                let names = ["Digits::Images", "Digits::Labels"];
+                self.source = DataSource::Digits(parts[choice(key, value, &names)?]);
+            }
+            FILE => {
+                self.source = DataSource::File {
+                    path: text(key, value)?,
+                    columns: Columns::All,
+                    delimiter: Delimiter::Comma,
+                    allow_non_finite: false,
+                }
+            }
+            RANDOM => {
+                let seed = match self.source {
+                    DataSource::Random { seed, .. } => seed,
+                    _ => 0,
+                };
+                self.source = DataSource::Random {
+                    shape: shape(key, value)?,
+                    samples: 1000,
+                    seed,
+                };
+            }
+            SAMPLES | SEED => {
+                let DataSource::Random { samples, seed, .. } = &mut self.source else {
+                    return Err(format!(
+                        "`{key}` applies to random data; write `random: [dims]` before it"
+                    ));
+                };
+                let n = integer(key, value)?;
+                if key == SAMPLES {
+                    *samples = n
+                } else {
+                    *seed = n as u64
+                }
+            }
+            DELIMITER | ALLOW_NON_FINITE => {
+                let DataSource::File {
+                    delimiter,
+                    allow_non_finite,
+                    ..
+                } = &mut self.source
+                else {
+                    return Err(format!(
+                        "`{key}` applies to files; write `file: \"...\"` before it"
+                    ));
+                };
+                if key == DELIMITER {
+                    *delimiter = Delimiter::ALL[choice(key, value, &Delimiter::NAMES)?];
+                } else {
+                    *allow_non_finite = boolean(key, value)?;
+                }
+            }
+            COLUMNS => {
+                let DataSource::File { columns, .. } = &mut self.source else {
+                    return Err(
+                        "`columns` applies to CSV files; write `file: \"...\"` before it"
+                            .to_string(),
+                    );
+                };
+                *columns = match value {
+                    Written::Range(a, b) => Columns::Range {
+                        start: *a as usize,
+                        end: *b as usize,
+                    },
+                    Written::Integer(k) => Columns::Single(*k as usize),
+                    other => {
+                        return Err(format!(
+                            "`columns` takes a range `a..b` or a column `k`, found {other}"
+                        ));
+                    }
+                };
+            }
+            CLASSES => self.classes = Some(integer(key, value)?),
+            SHAPE => self.shape = Some(shape(key, value)?),
+            TEST_FILE => self.test_file = Some(text(key, value)?),
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         if !inputs.is_empty() {

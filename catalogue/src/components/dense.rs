@@ -8,6 +8,12 @@ use crate::activation::Activation;
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{activation, integer, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const UNITS: &str = "units";
+const ACTIVATION: &str = "activation";
 
 /// The settings of a `Dense` component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,14 +44,23 @@ impl ComponentSettings for DenseSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Dense";
     const SCHEMA: &'static [Setting] = &[
-        Setting::required("units", ValueKind::Integer, "the number of outputs"),
+        Setting::required(UNITS, ValueKind::Integer, "the number of outputs"),
         Setting::optional(
-            "activation",
+            ACTIVATION,
             ValueKind::Choice(Activation::NAMES),
             "None",
             "applied to the output",
         ),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            UNITS => self.units = integer(key, value)?,
+            ACTIVATION => self.activation = activation(key, value)?,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

@@ -7,6 +7,11 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
+use crate::values::{float, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const RATE: &str = "rate";
 
 /// The settings of a `Dropout` component.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -24,12 +29,21 @@ impl Default for DropoutSettings {
 impl ComponentSettings for DropoutSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Dropout";
+    const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[Setting::optional(
-        "rate",
+        RATE,
         ValueKind::Float,
         "0.5",
         "the fraction of values zeroed while training",
     )];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            RATE => self.rate = float(key, value)?,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

@@ -7,6 +7,8 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Shape, Signal};
+use crate::values::not_a_key;
+use crate::written::Written;
 
 /// The settings of a `Flatten` component (it has none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -15,7 +17,12 @@ pub struct FlattenSettings {}
 impl ComponentSettings for FlattenSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "Flatten";
+    const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[];
+
+    fn assign(&mut self, key: &str, _value: &Written) -> Result<(), String> {
+        Err(not_a_key(Self::TYPE, key))
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

@@ -7,6 +7,12 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{integer, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const SIZE: &str = "size";
+const STRIDE: &str = "stride";
 
 /// The settings of a `MaxPool` component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,18 +49,27 @@ impl ComponentSettings for MaxPoolSettings {
     const TYPE: &'static str = "MaxPool";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
-            "size",
+            SIZE,
             ValueKind::Integer,
             "2",
             "the side of the square window",
         ),
         Setting::optional(
-            "stride",
+            STRIDE,
             ValueKind::Integer,
             "size",
             "the step between windows",
         ),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            SIZE => self.size = integer(key, value)?,
+            STRIDE => self.stride = Some(integer(key, value)?),
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

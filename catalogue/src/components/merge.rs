@@ -7,6 +7,11 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{choice, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const OP: &str = "op";
 
 /// How a Merge combines its inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -45,11 +50,22 @@ impl ComponentSettings for MergeSettings {
     const CATEGORY: Category = Category::Math;
     const TYPE: &'static str = "Merge";
     const SCHEMA: &'static [Setting] = &[Setting::optional(
-        "op",
+        OP,
         ValueKind::Choice(MergeOp::NAMES),
         "Concat",
-        "`Concat`, `Add` or `Multiply`",
+        "how the inputs combine",
     )];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            OP => {
+                self.op = [MergeOp::Concat, MergeOp::Add, MergeOp::Multiply]
+                    [choice(key, value, MergeOp::NAMES)?]
+            }
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let [first, rest @ ..] = inputs else {

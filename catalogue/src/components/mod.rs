@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Signal};
+use crate::written::Written;
 
 /// The category of a component, the first part of its PerceptiLabs class name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,6 +91,15 @@ pub trait ComponentSettings: Clone + Default + Into<Settings> {
     const TYPE: &'static str;
     /// The keys it takes.
     const SCHEMA: &'static [Setting];
+    /// True when its output holds its input's values, moved or copied but not changed (in
+    /// inference): a Softmax before it is still a Softmax after it, which the logits rule of
+    /// training relies on.
+    const PASSES_VALUES: bool = false;
+
+    /// Assigns the written `value` of `key`, a key of [`SCHEMA`](Self::SCHEMA), or says what
+    /// the value should have been. Every key of the schema has its own arm; any other key is
+    /// an error, never assigned to a field.
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String>;
     /// The shape rule: the output for these inputs, or why they do not fit.
     ///
     /// `this` is the instance name, used in error messages.
@@ -140,6 +150,22 @@ macro_rules! settings_enum {
                 match self {
                     $(Settings::$variant(_) => <$ty as ComponentSettings>::SCHEMA,)*
                     Settings::Custom(_) => &[],
+                }
+            }
+
+            /// Assigns the written `value` of `key` (see [`ComponentSettings::assign`]).
+            pub fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+                match self {
+                    $(Settings::$variant(s) => s.assign(key, value),)*
+                    Settings::Custom(c) => Err(crate::values::not_a_key(&c.type_name, key)),
+                }
+            }
+
+            /// See [`ComponentSettings::PASSES_VALUES`]; false for a custom component.
+            pub fn passes_values(&self) -> bool {
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::PASSES_VALUES,)*
+                    Settings::Custom(_) => false,
                 }
             }
 
@@ -202,6 +228,80 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::ValueKind;
+
+    /// The default as written in a schema, read as `model!` would, when it is a value rather
+    /// than prose (`"none"`, `"every column"`).
+    fn written_default(text: &str, kind: ValueKind) -> Option<Written> {
+        match kind {
+            ValueKind::Integer => text.parse().ok().map(Written::Integer),
+            ValueKind::Float => text.parse().ok().map(Written::Float),
+            ValueKind::Bool => text.parse().ok().map(Written::Bool),
+            ValueKind::Choice(names) => names.contains(&text).then(|| Written::Name(text.into())),
+            ValueKind::Optimizer => {
+                // `Adam { learning_rate: 0.001 }`
+                let (name, rest) = text.split_once(" { ")?;
+                let fields = rest
+                    .trim_end_matches(" }")
+                    .split(", ")
+                    .map(|field| {
+                        let (key, value) = field.split_once(": ")?;
+                        Some((key.to_string(), Written::Float(value.parse().ok()?)))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Written::Struct(name.into(), fields))
+            }
+            ValueKind::Shape | ValueKind::Path | ValueKind::Columns => None,
+        }
+    }
+
+    #[test]
+    fn a_key_outside_the_schema_is_an_error_and_assigns_nothing() {
+        for name in Settings::TYPE_NAMES {
+            let mut settings = Settings::default_for(name).unwrap();
+            let err = settings
+                .assign("no_such_key", &Written::Integer(1))
+                .unwrap_err();
+            assert!(err.contains("no setting `no_such_key`"), "{name}: {err}");
+            assert_eq!(settings, Settings::default_for(name).unwrap(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_default_in_a_schema_is_the_types_default() {
+        let mut checked = 0;
+        for name in Settings::TYPE_NAMES {
+            for setting in Settings::default_for(name).unwrap().schema() {
+                let Some(value) = setting
+                    .default
+                    .and_then(|d| written_default(d, setting.kind))
+                else {
+                    continue;
+                };
+                // A Data key that refines a source has its default on that source.
+                let mut base = Settings::default_for(name).unwrap();
+                let source = match setting.name {
+                    "samples" | "seed" => Some(("random", Written::List(vec![2]))),
+                    "columns" | "delimiter" | "allow_non_finite" => {
+                        Some(("file", Written::Text("x.csv".into())))
+                    }
+                    _ => None,
+                };
+                if let (Settings::Data(_), Some((key, source))) = (&base, source) {
+                    base.assign(key, &source).unwrap();
+                }
+                let mut settings = base.clone();
+                settings.assign(setting.name, &value).unwrap();
+                assert_eq!(
+                    settings, base,
+                    "`{name}.{}` documents the default {:?}",
+                    setting.name, setting.default
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} defaults were values");
+    }
 
     #[test]
     fn every_type_has_defaults_and_a_schema() {

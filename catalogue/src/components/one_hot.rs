@@ -7,6 +7,11 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{integer, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const CLASSES: &str = "classes";
 
 /// The settings of a `OneHot` component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -19,11 +24,19 @@ impl ComponentSettings for OneHotSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "OneHot";
     const SCHEMA: &'static [Setting] = &[Setting::optional(
-        "classes",
+        CLASSES,
         ValueKind::Integer,
         "the input's class count",
         "the number of classes, the width of the output",
     )];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            CLASSES => self.classes = Some(integer(key, value)?),
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

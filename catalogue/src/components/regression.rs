@@ -7,6 +7,7 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Shape, Signal};
+use crate::written::Written;
 
 /// The settings of a `Regression` component.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -19,6 +20,10 @@ impl ComponentSettings for RegressionSettings {
     const CATEGORY: Category = Category::Train;
     const TYPE: &'static str = "Regression";
     const SCHEMA: &'static [Setting] = TrainingSettings::SCHEMA;
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        self.training.assign(Self::TYPE, key, value)
+    }
 
     /// The prediction and the targets must hold the same values per element.
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {

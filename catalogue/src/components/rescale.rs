@@ -7,6 +7,12 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
+use crate::values::{float, not_a_key};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const SCALE: &str = "scale";
+const OFFSET: &str = "offset";
 
 /// The settings of a `Rescale` component.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -31,13 +37,22 @@ impl ComponentSettings for RescaleSettings {
     const TYPE: &'static str = "Rescale";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
-            "scale",
+            SCALE,
             ValueKind::Float,
             "1.0",
             "the factor, e.g. `1.0 / 255.0`",
         ),
-        Setting::optional("offset", ValueKind::Float, "0.0", "added after scaling"),
+        Setting::optional(OFFSET, ValueKind::Float, "0.0", "added after scaling"),
     ];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            SCALE => self.scale = float(key, value)? as f32,
+            OFFSET => self.offset = float(key, value)? as f32,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

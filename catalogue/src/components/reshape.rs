@@ -7,6 +7,11 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
+use crate::values::{not_a_key, shape};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const SHAPE: &str = "shape";
 
 /// The settings of a `Reshape` component.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -27,11 +32,20 @@ impl ReshapeSettings {
 impl ComponentSettings for ReshapeSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "Reshape";
+    const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[Setting::required(
-        "shape",
+        SHAPE,
         ValueKind::Shape,
         "the new per-element shape, e.g. `[8, 8, 1]`",
     )];
+
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+        match key {
+            SHAPE => self.shape = shape(key, value)?,
+            other => return Err(not_a_key(Self::TYPE, other)),
+        }
+        Ok(())
+    }
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;

@@ -7,6 +7,17 @@ use crate::error::ShapeError;
 use crate::optimizer::Optimizer;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::Input;
+use crate::values::{boolean, float, integer, not_a_key, optimizer, text};
+use crate::written::Written;
+
+// The keys, as written in `model!`: the schema lists them and `assign` reads them.
+const EPOCHS: &str = "epochs";
+const BATCH_SIZE: &str = "batch_size";
+const OPTIMIZER: &str = "optimizer";
+const VALIDATION: &str = "validation";
+const SEED: &str = "seed";
+const HEADLESS: &str = "headless";
+const CHECKPOINT: &str = "checkpoint";
 
 /// How a Training component trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,48 +61,68 @@ impl TrainingSettings {
     /// The keys shared by Classification and Regression.
     pub(crate) const SCHEMA: &'static [Setting] = &[
         Setting::optional(
-            "epochs",
+            EPOCHS,
             ValueKind::Integer,
             "10",
             "passes over the training data",
         ),
         Setting::optional(
-            "batch_size",
+            BATCH_SIZE,
             ValueKind::Integer,
             "32",
             "elements per optimizer step",
         ),
         Setting::optional(
-            "optimizer",
+            OPTIMIZER,
             ValueKind::Optimizer,
             "Adam { learning_rate: 0.001 }",
             "`Sgd { learning_rate, momentum }`, `Adam { learning_rate }` or `RmsProp { learning_rate }`",
         ),
         Setting::optional(
-            "validation",
+            VALIDATION,
             ValueKind::Float,
             "0.2",
             "the fraction held out for validation",
         ),
         Setting::optional(
-            "seed",
+            SEED,
             ValueKind::Integer,
             "42",
             "the seed of everything random",
         ),
         Setting::optional(
-            "headless",
+            HEADLESS,
             ValueKind::Bool,
             "false",
             "capture loss and accuracy only",
         ),
         Setting::optional(
-            "checkpoint",
+            CHECKPOINT,
             ValueKind::Path,
             "none",
-            "a directory for a checkpoint at the end of every epoch, for `resume()`",
+            "a directory where a checkpoint is written at the end of every epoch, for `resume()`",
         ),
     ];
+
+    /// Assigns the written `value` of `key` (`type_name` names the component type in errors).
+    pub(crate) fn assign(
+        &mut self,
+        type_name: &str,
+        key: &str,
+        value: &Written,
+    ) -> Result<(), String> {
+        match key {
+            EPOCHS => self.epochs = integer(key, value)?,
+            BATCH_SIZE => self.batch_size = integer(key, value)?,
+            OPTIMIZER => self.optimizer = optimizer(value)?,
+            VALIDATION => self.validation = float(key, value)?,
+            SEED => self.seed = integer(key, value)? as u64,
+            HEADLESS => self.headless = boolean(key, value)?,
+            CHECKPOINT => self.checkpoint = Some(text(key, value)?),
+            other => return Err(not_a_key(type_name, other)),
+        }
+        Ok(())
+    }
 
     /// Checks the values: positive epochs and batch size, a validation fraction in `[0, 1)`,
     /// a positive learning rate, a momentum in `[0, 1)`. `this` names the component in errors.

@@ -195,18 +195,16 @@ impl<B: Backend> Model<B> {
         }
     }
 
-    /// True when component `i` ends in a Softmax, or passes one on unchanged in value
-    /// (Dropout, Reshape, Flatten).
+    /// True when component `i` ends in a Softmax, or passes one on unchanged in value (as
+    /// its settings' `PASSES_VALUES` declares: Dropout, Reshape, Flatten).
     fn softmax_upstream(&self, mut i: usize) -> bool {
         loop {
-            let node = &self.graph.nodes[i];
-            if node.ends_in_softmax() {
+            if self.graph.nodes[i].ends_in_softmax() {
                 return true;
             }
-            match node {
-                Node::Dropout(_) | Node::Reshape(_) | Node::Flatten(_) => {
-                    i = self.plan.entries[i].inputs[0]
-                }
+            let entry = &self.plan.entries[i];
+            match entry.inputs.as_slice() {
+                [input] if entry.settings.passes_values() => i = *input,
                 _ => return false,
             }
         }
