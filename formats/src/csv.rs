@@ -29,7 +29,7 @@ use crate::{Columns, FormatError, Header, LineMap, ReadOptions, Table, gzip};
 
 /// Reads the selected columns of every data row, strictly ([`ReadOptions::default`]).
 ///
-/// `Columns::Single` gives scalar elements (shape `[]`), `Columns::Range(a..b)` elements of
+/// `Columns::Single` gives scalar elements (shape `[]`), `Columns::Range { start: a, end: b }` elements of
 /// shape `[b - a]`, `Columns::All` elements of shape `[fields per row]`.
 pub fn read(path: &Path, columns: &Columns) -> Result<Table, FormatError> {
     read_with(path, columns, &ReadOptions::default())
@@ -434,7 +434,7 @@ mod tests {
         assert_eq!((all.count, all.element_shape.as_slice()), (3, &[5][..]));
         assert_eq!(all.element(1), [7.0, 3.2, 4.7, 1.4, 1.0]);
 
-        let features = read_both(&path, &Columns::Range(0..4));
+        let features = read_both(&path, &Columns::Range { start: 0, end: 4 });
         assert_eq!(
             (features.count, features.element_shape.as_slice()),
             (3, &[4][..])
@@ -445,7 +445,7 @@ mod tests {
         assert_eq!((labels.count, labels.element_shape.len()), (3, 0));
         assert_eq!(labels.values, [0.0, 1.0, 2.0]);
 
-        let middle = read_both(&path, &Columns::Range(1..3));
+        let middle = read_both(&path, &Columns::Range { start: 1, end: 3 });
         assert_eq!(middle.values, [3.5, 1.4, 3.2, 4.7, 3.3, 6.0]);
     }
 
@@ -527,7 +527,7 @@ mod tests {
     fn column_beyond_the_row_names_the_column_count() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = write(&dir, "iris.csv", IRIS_LIKE.as_bytes());
-        for columns in [Columns::Single(5), Columns::Range(2..6)] {
+        for columns in [Columns::Single(5), Columns::Range { start: 2, end: 6 }] {
             for error in [
                 read(&path, &columns).expect_err("out of range"),
                 read_shape(&path, &columns).expect_err("out of range"),
@@ -558,12 +558,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = write(&dir, "iris.csv", IRIS_LIKE.as_bytes());
         #[allow(clippy::reversed_empty_ranges)]
-        let columns = Columns::Range(3..1);
+        let columns = Columns::Range { start: 3, end: 1 };
         let error = read(&path, &columns).expect_err("reversed");
         assert!(matches!(error, FormatError::BadColumns { .. }));
         assert_message(&error, &["iris.csv`: columns 3..1 is a reversed range"]);
         // An empty range is a valid, if useless, selection.
-        let table = read_both(&path, &Columns::Range(2..2));
+        let table = read_both(&path, &Columns::Range { start: 2, end: 2 });
         assert_eq!((table.count, table.element_shape.as_slice()), (3, &[0][..]));
     }
 

@@ -230,16 +230,22 @@ impl Table {
     }
 }
 
-/// Which CSV columns to read.
+/// Which CSV columns to read: the `columns` setting of a Data component.
 ///
 /// Column indices are 0-based. For IDX and NPY files read through [`read`], a selection
 /// other than `All` picks from elements of shape `[n]` (a rank-2 file) the same way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Columns {
     /// Every column: elements of shape `[columns]`.
+    #[default]
     All,
-    /// Columns `a..b`: elements of shape `[b - a]`.
-    Range(Range<usize>),
+    /// The columns `start..end`: elements of shape `[end - start]`.
+    Range {
+        /// The first column, counting from 0.
+        start: usize,
+        /// One past the last column.
+        end: usize,
+    },
     /// One column: scalar elements, shape `[]`.
     Single(usize),
 }
@@ -248,7 +254,7 @@ impl Columns {
     /// Refuses selections that are wrong whatever the file holds.
     fn check(&self, path: &Path) -> Result<(), FormatError> {
         match self {
-            Columns::Range(range) if range.start > range.end => Err(FormatError::BadColumns {
+            Columns::Range { start, end } if start > end => Err(FormatError::BadColumns {
                 path: path.to_path_buf(),
                 columns: self.clone(),
             }),
@@ -260,7 +266,7 @@ impl Columns {
     fn bounds(&self, columns: usize) -> Option<Range<usize>> {
         let range = match self {
             Columns::All => 0..columns,
-            Columns::Range(range) => range.clone(),
+            Columns::Range { start, end } => *start..*end,
             Columns::Single(index) => *index..index.checked_add(1)?,
         };
         (range.start <= range.end && range.end <= columns).then_some(range)
@@ -269,7 +275,7 @@ impl Columns {
     fn element_shape(&self, columns: usize) -> Vec<usize> {
         match self {
             Columns::All => vec![columns],
-            Columns::Range(range) => vec![range.len()],
+            Columns::Range { start, end } => vec![end.saturating_sub(*start)],
             Columns::Single(_) => Vec::new(),
         }
     }
@@ -279,7 +285,7 @@ impl fmt::Display for Columns {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Columns::All => f.write_str("all columns"),
-            Columns::Range(range) => write!(f, "columns {}..{}", range.start, range.end),
+            Columns::Range { start, end } => write!(f, "columns {start}..{end}"),
             Columns::Single(index) => write!(f, "column {index}"),
         }
     }
@@ -634,7 +640,7 @@ mod tests {
             "m.npy",
             &npy_bytes("|u1", false, "(2, 3)", &[1, 2, 3, 4, 5, 6]),
         );
-        let table = read(&npy, &Columns::Range(1..3)).expect("range");
+        let table = read(&npy, &Columns::Range { start: 1, end: 3 }).expect("range");
         assert_eq!(
             (table.values.as_slice(), table.element_shape.as_slice()),
             (&[2.0, 3.0, 5.0, 6.0][..], &[2][..])
@@ -659,7 +665,7 @@ mod tests {
             &["img.idx3`: column 0 cannot be selected from elements of shape [2, 2]"],
         );
         let path = write(&dir, "rows.idx", &idx_bytes(0x08, &[1, 2], &[0; 2]));
-        let error = read_shape(&path, &Columns::Range(1..3)).expect_err("beyond");
+        let error = read_shape(&path, &Columns::Range { start: 1, end: 3 }).expect_err("beyond");
         assert_message(
             &error,
             &["rows.idx`: columns 1..3 cannot be selected from elements of shape [2]"],

@@ -416,7 +416,8 @@ fn quoted_fields_and_other_delimiters() {
     );
     let path = write(&dir, "semi.csv", &text[..text.len() - 6]);
     let table =
-        percept_formats::read_with(&path, &Columns::Range(0..2), &semicolons).expect("semicolons");
+        percept_formats::read_with(&path, &Columns::Range { start: 0, end: 2 }, &semicolons)
+            .expect("semicolons");
     assert_eq!(table.values, [1.5, 2.0, 3.0, 4.0]);
     let header =
         percept_formats::read_shape_with(&path, &Columns::All, &semicolons).expect("semicolons");

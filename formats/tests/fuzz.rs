@@ -660,7 +660,10 @@ fn mutated_real_files_never_panic_and_reads_agree_with_headers() {
         // Mostly every column; a selection now and then (on images it is refused).
         let columns = match rng.random_range(0..8) {
             0 => Columns::Single(rng.random_range(0..6)),
-            1 => Columns::Range(1..rng.random_range(1..6)),
+            1 => Columns::Range {
+                start: 1,
+                end: rng.random_range(1..6),
+            },
             _ => Columns::All,
         };
         let before = tally.failures.len();

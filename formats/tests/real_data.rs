@@ -121,7 +121,7 @@ fn shipped_digits_file_equals_the_embedded_copy() {
         assert_eq!(row[64], labels.values[i], "row {i}");
     }
     assert_eq!(
-        integer_sum(&read(&file, &Columns::Range(0..64)).values),
+        integer_sum(&read(&file, &Columns::Range { start: 0, end: 64 }).values),
         561_718
     );
 }
@@ -129,13 +129,13 @@ fn shipped_digits_file_equals_the_embedded_copy() {
 #[test]
 fn iris_matches_the_readme() {
     let iris = shipped("examples/data/iris.csv");
-    let features = read(&iris, &Columns::Range(0..4));
+    let features = read(&iris, &Columns::Range { start: 0, end: 4 });
     assert_eq!(
         (features.count, features.element_shape.as_slice()),
         (150, &[4][..])
     );
     assert_eq!(
-        read_shape(&iris, &Columns::Range(0..4)),
+        read_shape(&iris, &Columns::Range { start: 0, end: 4 }),
         Header {
             count: 150,
             element_shape: vec![4]

@@ -2,12 +2,12 @@
 //! independent error is collected; a component whose check failed gets no shape, so nothing
 //! that depends on it reports a follow-on error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use percept_catalogue::__macro_support::{as_integer, check_custom_written, closest};
 use percept_catalogue::{
     CustomSettings, DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError,
-    Written, wire,
+    Written, resolve_path, wire,
 };
 use syn::Error;
 
@@ -157,15 +157,10 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                 continue;
             };
             if let Settings::Data(data) = settings
-                && let DataSource::File {
-                    path,
-                    columns,
-                    delimiter,
-                    allow_non_finite,
-                } = &data.source
+                && let DataSource::File { path, columns, .. } = &data.source
                 && data.shape.is_none()
             {
-                let file = resolve(manifest_dir, path);
+                let file = resolve_path(manifest_dir, path);
                 let at = |message: String| match setting(entry, "file") {
                     Some(tokens) => Error::new_spanned(tokens, message),
                     None => Error::new(entry.ty.span(), message),
@@ -173,11 +168,8 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                 // Messages name the file as written, not where this build happens to run.
                 let relative =
                     |message: String| message.replace(&format!("{}/", manifest_dir.display()), "");
-                let options = percept_formats::ReadOptions {
-                    delimiter: delimiter.byte(),
-                    allow_non_finite: *allow_non_finite,
-                };
-                match percept_formats::read_shape_with(&file, &columns_of(columns), &options) {
+                let options = data.source.read_options();
+                match percept_formats::read_shape_with(&file, columns, &options) {
                     Ok(header) => {
                         files_read.push(file.clone());
                         let found = Shape::from(header.element_shape);
@@ -306,25 +298,6 @@ fn shape_error(entry: &crate::ast::Entry, error: &ShapeError) -> Error {
         [] => Error::new(entry.ty.span(), message),
         [first, .., last] => Error::new_spanned(quote::quote!(#first #last), message),
         [only] => Error::new(only.span(), message),
-    }
-}
-
-fn resolve(manifest_dir: &Path, file: &str) -> PathBuf {
-    let path = Path::new(file);
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        manifest_dir.join(path)
-    }
-}
-
-fn columns_of(columns: &percept_catalogue::Columns) -> percept_formats::Columns {
-    match columns {
-        percept_catalogue::Columns::All => percept_formats::Columns::All,
-        percept_catalogue::Columns::Range { start, end } => {
-            percept_formats::Columns::Range(*start..*end)
-        }
-        percept_catalogue::Columns::Single(k) => percept_formats::Columns::Single(*k),
     }
 }
 

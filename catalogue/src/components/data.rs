@@ -42,22 +42,8 @@ impl Digits {
     pub const IMAGE_SHAPE: [usize; 3] = [8, 8, 1];
 }
 
-/// Which columns of a CSV file a Data component reads.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Columns {
-    /// Every column: elements of shape `[columns]`.
-    #[default]
-    All,
-    /// The columns `start..end`: elements of shape `[end - start]`.
-    Range {
-        /// The first column, counting from 0.
-        start: usize,
-        /// One past the last column.
-        end: usize,
-    },
-    /// One column: elements of shape `[]`.
-    Single(usize),
-}
+/// Which columns of a CSV file a Data component reads (the readers' own selection).
+pub use percept_formats::Columns;
 
 /// The character between the fields of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -141,6 +127,36 @@ pub struct DataSettings {
 impl Default for DataSettings {
     fn default() -> Self {
         DataSettings::digits(Digits::Images)
+    }
+}
+
+/// Where a file named in a Data component is: `file` as it is when absolute, else under
+/// `base_dir` (the crate's manifest directory for `model!`, the builder's base directory at
+/// run time).
+pub fn resolve_path(base_dir: &std::path::Path, file: &str) -> std::path::PathBuf {
+    let path = std::path::Path::new(file);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
+}
+
+impl DataSource {
+    /// How the readers read this source's file: its delimiter, and whether non-finite values
+    /// are accepted (the readers' defaults for other sources).
+    pub fn read_options(&self) -> percept_formats::ReadOptions {
+        let mut options = percept_formats::ReadOptions::default();
+        if let DataSource::File {
+            delimiter,
+            allow_non_finite,
+            ..
+        } = self
+        {
+            options.delimiter = delimiter.byte();
+            options.allow_non_finite = *allow_non_finite;
+        }
+        options
     }
 }
 

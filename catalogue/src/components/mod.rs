@@ -32,7 +32,7 @@ pub use batch_norm::BatchNormSettings;
 pub use classification::ClassificationSettings;
 pub use conv::{ConvSettings, Padding};
 pub use custom::CustomSettings;
-pub use data::{Columns, DataSettings, DataSource, Delimiter, Digits};
+pub use data::{Columns, DataSettings, DataSource, Delimiter, Digits, resolve_path};
 pub use dense::DenseSettings;
 pub use dropout::DropoutSettings;
 pub use flatten::FlattenSettings;

@@ -14,7 +14,6 @@ use super::model::Model;
 use super::plan::{Plan, PlanEntry};
 use crate::components::Node;
 use crate::components::custom::{Custom, CustomCode, CustomInfo, CustomKind};
-use crate::components::data::{columns_of, read_options, resolve};
 use crate::error::{Error, Result};
 
 /// Declares a model entry by entry, the way `model!` does, and builds it.
@@ -217,9 +216,9 @@ impl ModelBuilder {
                 && data.shape.is_none()
             {
                 let header = formats::read_shape_with(
-                    &resolve(&self.base_dir, path),
-                    &columns_of(columns),
-                    &read_options(&data.source),
+                    &percept_catalogue::resolve_path(&self.base_dir, path),
+                    columns,
+                    &data.source.read_options(),
                 )?;
                 data.resolve_file_shape(instance, Shape::from(header.element_shape))?;
             }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::prelude::*;
-use percept_catalogue::{Columns, DataSettings, DataSource, Digits, Shape, ShapeError};
+use percept_catalogue::{DataSettings, DataSource, Digits, Shape, ShapeError};
 use percept_formats::{self as formats, Table};
 
 use super::dataset::Dataset;
@@ -116,7 +116,7 @@ impl Data {
 
     /// The path a file name resolves to.
     pub fn resolve(&self, file: &str) -> PathBuf {
-        resolve(&self.base_dir, file)
+        percept_catalogue::resolve_path(&self.base_dir, file)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
@@ -139,11 +139,8 @@ impl Data {
             },
             DataSource::File { path, columns, .. } => {
                 let path = self.resolve(file.unwrap_or(path));
-                let table = formats::read_with(
-                    &path,
-                    &columns_of(columns),
-                    &read_options(&self.settings.source),
-                )?;
+                let table =
+                    formats::read_with(&path, columns, &self.settings.source.read_options())?;
                 self.check(&path, &table)?;
                 if let Some(classes) = classes {
                     table.check_classes(&path.display().to_string(), classes)?;
@@ -168,40 +165,6 @@ impl Data {
             .into());
         }
         Ok(())
-    }
-}
-
-/// `file` as it is when absolute, else under `base_dir`.
-pub(crate) fn resolve(base_dir: &Path, file: &str) -> PathBuf {
-    let path = Path::new(file);
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base_dir.join(path)
-    }
-}
-
-/// The catalogue's column selection in the readers' terms.
-/// How a file source is read: its delimiter, and whether non-finite values are accepted.
-pub(crate) fn read_options(source: &DataSource) -> formats::ReadOptions {
-    let mut options = formats::ReadOptions::default();
-    if let DataSource::File {
-        delimiter,
-        allow_non_finite,
-        ..
-    } = source
-    {
-        options.delimiter = delimiter.byte();
-        options.allow_non_finite = *allow_non_finite;
-    }
-    options
-}
-
-pub(crate) fn columns_of(columns: &Columns) -> formats::Columns {
-    match columns {
-        Columns::All => formats::Columns::All,
-        Columns::Range { start, end } => formats::Columns::Range(*start..*end),
-        Columns::Single(k) => formats::Columns::Single(*k),
     }
 }
 

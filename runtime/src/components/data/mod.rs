@@ -11,6 +11,5 @@ mod data;
 mod dataset;
 
 pub use data::Data;
-pub(crate) use data::{columns_of, read_options, resolve};
 pub use dataset::Dataset;
 pub use percept_catalogue::{Columns, DataSettings, DataSource, Delimiter, Digits};
