@@ -43,6 +43,10 @@ impl DenseSettings {
 impl ComponentSettings for DenseSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Dense";
+
+    fn ends_in_softmax(&self) -> bool {
+        self.activation == Activation::Softmax
+    }
     const SCHEMA: &'static [Setting] = &[
         Setting::required(UNITS, ValueKind::Integer, "the number of outputs"),
         Setting::optional(

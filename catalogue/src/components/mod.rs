@@ -96,6 +96,14 @@ pub trait ComponentSettings: Clone + Default + Into<Settings> {
     /// training relies on.
     const PASSES_VALUES: bool = false;
 
+    /// True when its output ends in a Softmax that the forward pass can leave out, so that a
+    /// Classification trains on the logits before it (the logits rule; see `Plan::logits_at`
+    /// in the runtime). A Dense with `activation: Softmax` and a Softmax do; a Conv does not,
+    /// since its kernel applies the activation itself.
+    fn ends_in_softmax(&self) -> bool {
+        false
+    }
+
     /// Assigns the written `value` of `key`, a key of [`SCHEMA`](Self::SCHEMA), or says what
     /// the value should have been. Every key of the schema has its own arm; any other key is
     /// an error, never assigned to a field.
@@ -165,6 +173,14 @@ macro_rules! settings_enum {
             pub fn passes_values(&self) -> bool {
                 match self {
                     $(Settings::$variant(_) => <$ty as ComponentSettings>::PASSES_VALUES,)*
+                    Settings::Custom(_) => false,
+                }
+            }
+
+            /// See [`ComponentSettings::ends_in_softmax`]; false for a custom component.
+            pub fn ends_in_softmax(&self) -> bool {
+                match self {
+                    $(Settings::$variant(s) => s.ends_in_softmax(),)*
                     Settings::Custom(_) => false,
                 }
             }
@@ -253,6 +269,25 @@ mod tests {
             }
             ValueKind::Shape | ValueKind::Path | ValueKind::Columns => None,
         }
+    }
+
+    #[test]
+    fn the_types_say_whether_they_end_in_a_softmax_or_pass_values_on() {
+        let dense = |a| Settings::from(DenseSettings::new(10, a));
+        assert!(dense(crate::Activation::Softmax).ends_in_softmax());
+        assert!(!dense(crate::Activation::Relu).ends_in_softmax());
+        let conv = ConvSettings::new(4, 3).with_activation(crate::Activation::Softmax);
+        assert!(
+            !Settings::from(conv).ends_in_softmax(),
+            "a Conv applies it in its kernel"
+        );
+        assert!(Settings::from(SoftmaxSettings::default()).ends_in_softmax());
+        let passing: Vec<&str> = Settings::TYPE_NAMES
+            .iter()
+            .copied()
+            .filter(|n| Settings::default_for(n).unwrap().passes_values())
+            .collect();
+        assert_eq!(passing, ["Reshape", "Flatten", "Dropout"]);
     }
 
     #[test]

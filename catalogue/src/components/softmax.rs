@@ -17,6 +17,10 @@ pub struct SoftmaxSettings {}
 impl ComponentSettings for SoftmaxSettings {
     const CATEGORY: Category = Category::Math;
     const TYPE: &'static str = "Softmax";
+
+    fn ends_in_softmax(&self) -> bool {
+        true
+    }
     const SCHEMA: &'static [Setting] = &[];
 
     fn assign(&mut self, key: &str, _value: &Written) -> Result<(), String> {

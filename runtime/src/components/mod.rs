@@ -209,19 +209,9 @@ impl<B: Backend> Node<B> {
         matches!(self, Node::Classification(_) | Node::Regression(_))
     }
 
-    /// The activation that ends this component's output, if it ends in one that a
-    /// Classification should see through (Softmax).
-    pub fn ends_in_softmax(&self) -> bool {
-        match self {
-            Node::Dense(c) => c.activation() == Activation::Softmax,
-            Node::Conv(_) => false,
-            Node::Softmax(_) => true,
-            _ => false,
-        }
-    }
-
     /// The computation of a built-in processing, deep-learning or math component. With
-    /// `logits`, a component ending in Softmax stops before it. (The model runs custom
+    /// `logits` (given only to a component whose settings end in a Softmax, see
+    /// `Plan::logits_at`), it stops before that Softmax. (The model runs custom
     /// components with their code.)
     pub(crate) fn forward(
         &self,
@@ -235,7 +225,7 @@ impl<B: Backend> Node<B> {
             Node::Flatten(c) => c.forward_value(first),
             Node::Rescale(c) => c.forward_value(first),
             Node::OneHot(c) => c.forward_value(first),
-            Node::Dense(c) => c.forward_value(first, logits && self.ends_in_softmax()),
+            Node::Dense(c) => c.forward_value(first, logits),
             Node::Conv(c) => c.forward_value(first),
             Node::MaxPool(c) => c.forward_value(first),
             Node::Dropout(c) => c.forward_value(first, is_training),
@@ -252,10 +242,7 @@ impl<B: Backend> Node<B> {
     }
 
     /// The Softmax that `forward(.., logits: true)` left out, applied to `logits`.
-    pub fn finish(&self, logits: &Value<B>) -> Result<Value<B>> {
-        if !self.ends_in_softmax() {
-            return Ok(logits.clone());
-        }
+    pub(crate) fn softmax(&self, logits: &Value<B>) -> Result<Value<B>> {
         let this = &self.meta().instance;
         Ok(crate::components::deep_learning::activate(
             logits.tensor::<2>(this)?,

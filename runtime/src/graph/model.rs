@@ -1,7 +1,6 @@
 //! A built model: its components, their wiring, and what can be done with it.
 
 use std::any::Any;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -194,8 +193,7 @@ impl<B: Backend> Model<B> {
     ) -> Result<Vec<Option<Value<B>>>> {
         let plan = &self.plan;
         let needed = self.ancestors(target);
-        let (prediction, _) = plan.prediction_and_labels();
-        let logits_ok = pass.logits && plan.prediction_feeds_only_training();
+        let logits_at = plan.logits_at().filter(|_| pass.logits);
         for &i in plan.order.iter().filter(|&&i| needed[i]) {
             let node = &self.graph.nodes[i];
             if node.is_training() {
@@ -238,11 +236,12 @@ impl<B: Backend> Model<B> {
                 values[j] = Some(pooled);
                 continue;
             }
-            let logits = logits_ok && i == prediction;
+            let logits = logits_at == Some(i);
             let out = self.compute(i, &inputs, pass.is_training, logits)?;
             if pass.capture {
                 let first = out.narrow_batch(0, 1);
-                let sample = if logits { node.finish(&first)? } else { first }.first_element();
+                // The sample shows what the component computes: the Softmax left out, applied.
+                let sample = if logits { node.softmax(&first)? } else { first }.first_element();
                 node.meta().probe.with(|c| c.sample = Some(sample));
             }
             values[i] = Some(out);
@@ -413,36 +412,6 @@ impl<B: Backend> Model<B> {
                     .map(|&i| (entries[i].instance.clone(), e.instance.clone()))
             })
             .collect()
-    }
-
-    /// The graph in Graphviz DOT: one node per component (instance, class name, output shape),
-    /// one edge per input.
-    pub fn to_dot(&self) -> String {
-        let mut dot = format!(
-            "digraph {} {{\n  rankdir=TB;\n  node [shape=box, style=rounded];\n",
-            self.plan.name
-        );
-        for (entry, node) in self.plan.entries.iter().zip(&self.graph.nodes) {
-            let _ = writeln!(
-                dot,
-                "  \"{}\" [label=\"{}\\n{}\\n{}\"];",
-                entry.instance,
-                entry.instance,
-                node.class_name(),
-                entry.output.shape
-            );
-        }
-        for (from, to) in self.edges() {
-            let _ = writeln!(dot, "  \"{from}\" -> \"{to}\";");
-        }
-        dot.push_str("}\n");
-        dot
-    }
-
-    /// The graph as a standalone SVG drawing: one box per component (instance, class name,
-    /// output shape), in layers from the Data components, one line per input.
-    pub fn to_svg(&self) -> String {
-        crate::view::GraphLayout::of(&self.summary(), &self.edges()).to_svg()
     }
 
     /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`

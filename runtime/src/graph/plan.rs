@@ -62,13 +62,40 @@ impl Plan {
         .then_some(j)
     }
 
-    /// True when the Training component is the only consumer of the prediction, so that the
-    /// prediction may be computed as logits.
-    pub fn prediction_feeds_only_training(&self) -> bool {
+    // The logits rule, in one place: a Classification trains on logits (softmax
+    // cross-entropy computed from them, as stable as it gets) when the prediction ends in a
+    // Softmax that nothing else reads; each component's settings say whether it ends in a
+    // Softmax (`ends_in_softmax`) and whether it passes values on unchanged
+    // (`passes_values`).
+
+    /// The component whose output the forward pass computes as logits when asked: the
+    /// prediction, when it ends in a Softmax and only the Training component reads it.
+    pub fn logits_at(&self) -> Option<usize> {
         let (prediction, _) = self.prediction_and_labels();
-        self.entries[prediction]
+        let only_training = self.entries[prediction]
             .consumers
             .iter()
-            .all(|&c| c == self.training)
+            .all(|&c| c == self.training);
+        (only_training && self.entries[prediction].settings.ends_in_softmax()).then_some(prediction)
+    }
+
+    /// True when the prediction's values, as the forward pass of training computes them,
+    /// are probabilities: they are not computed as logits, but a Softmax comes before them,
+    /// passed on unchanged (by a Dropout, a Reshape, a Flatten).
+    pub fn prediction_holds_probabilities(&self) -> bool {
+        let (mut i, _) = self.prediction_and_labels();
+        if self.logits_at().is_some() {
+            return false;
+        }
+        loop {
+            let entry = &self.entries[i];
+            if entry.settings.ends_in_softmax() {
+                return true;
+            }
+            match entry.inputs.as_slice() {
+                [input] if entry.settings.passes_values() => i = *input,
+                _ => return false,
+            }
+        }
     }
 }

@@ -99,7 +99,7 @@ impl<B: Backend> Model<B> {
                     .output
                     .classes
                     .expect("a Classification's labels have classes");
-                if !self.prediction_holds_probabilities() {
+                if !self.plan.prediction_holds_probabilities() {
                     for row in predicted.chunks_mut(classes) {
                         softmax(row);
                     }
@@ -141,15 +141,6 @@ impl<B: Backend> Model<B> {
         Ok(evaluation)
     }
 
-    /// True when the prediction's values, as the forward pass of training computes them,
-    /// are probabilities rather than logits.
-    fn prediction_holds_probabilities(&self) -> bool {
-        let (prediction, _) = self.plan.prediction_and_labels();
-        let logits_computed = self.graph.nodes[prediction].ends_in_softmax()
-            && self.plan.prediction_feeds_only_training();
-        !logits_computed && self.softmax_upstream(prediction)
-    }
-
     /// The loss and metric over `indices`, in inference mode.
     fn measure(&self, sets: &[(usize, Arc<Dataset>)], indices: &[usize]) -> Result<MetricSums> {
         let mut metrics = MetricSums::default();
@@ -180,7 +171,7 @@ impl<B: Backend> Model<B> {
         match &self.graph.nodes[self.plan.training] {
             Node::Classification(c) => {
                 let node = &self.graph.nodes[prediction];
-                if self.prediction_holds_probabilities() {
+                if self.plan.prediction_holds_probabilities() {
                     // The prediction holds probabilities (its Softmax was needed elsewhere, or
                     // a Dropout or Reshape follows it): log-probabilities are logits as good,
                     // since log_softmax(log p) = log p.
@@ -192,21 +183,6 @@ impl<B: Backend> Model<B> {
             }
             Node::Regression(r) => r.forward_value(predicted, labels),
             _ => unreachable!("the plan's training entry is a Training component"),
-        }
-    }
-
-    /// True when component `i` ends in a Softmax, or passes one on unchanged in value (as
-    /// its settings' `PASSES_VALUES` declares: Dropout, Reshape, Flatten).
-    fn softmax_upstream(&self, mut i: usize) -> bool {
-        loop {
-            if self.graph.nodes[i].ends_in_softmax() {
-                return true;
-            }
-            let entry = &self.plan.entries[i];
-            match entry.inputs.as_slice() {
-                [input] if entry.settings.passes_values() => i = *input,
-                _ => return false,
-            }
         }
     }
 }

@@ -8,9 +8,10 @@
 
 use std::fmt::Write as _;
 
+use burn::prelude::Backend;
 use serde::Serialize;
 
-use crate::graph::Summary;
+use crate::graph::{Model, Summary};
 
 /// A box's size and the gaps around it, in pixels.
 const BOX_W: f64 = 260.0;
@@ -252,6 +253,39 @@ impl GraphLayout {
         }
         svg.push_str("</svg>\n");
         svg
+    }
+}
+
+/// The graph as text and as a drawing (inspecting depends on the graph, not the reverse).
+impl<B: Backend> Model<B> {
+    /// The graph in Graphviz DOT: one node per component (instance, class name, output shape),
+    /// one edge per input.
+    pub fn to_dot(&self) -> String {
+        let mut dot = format!(
+            "digraph {} {{\n  rankdir=TB;\n  node [shape=box, style=rounded];\n",
+            self.plan().name
+        );
+        for (entry, node) in self.plan().entries.iter().zip(self.components()) {
+            let _ = writeln!(
+                dot,
+                "  \"{}\" [label=\"{}\\n{}\\n{}\"];",
+                entry.instance,
+                entry.instance,
+                node.class_name(),
+                entry.output.shape
+            );
+        }
+        for (from, to) in self.edges() {
+            let _ = writeln!(dot, "  \"{from}\" -> \"{to}\";");
+        }
+        dot.push_str("}\n");
+        dot
+    }
+
+    /// The graph as a standalone SVG drawing: one box per component (instance, class name,
+    /// output shape), laid out as [`GraphLayout`] lays it out, one arrow per input.
+    pub fn to_svg(&self) -> String {
+        GraphLayout::of(&self.summary(), &self.edges()).to_svg()
     }
 }
 
