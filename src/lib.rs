@@ -108,13 +108,9 @@ pub mod prelude {
     pub use percept_macros::{component, model};
     #[cfg(feature = "dashboard")]
     pub use percept_runtime::Dashboard;
-    pub use percept_runtime::catalogue::{
-        Activation, ArgmaxSettings, BatchNormSettings, ClassificationSettings, Columns,
-        ConvSettings, DataSettings, Delimiter, DenseSettings, Digits, DropoutSettings,
-        FlattenSettings, MaxPoolSettings, MergeOp, MergeSettings, OneHotSettings, Optimizer,
-        Padding, RegressionSettings, RescaleSettings, ReshapeSettings, Shape, SoftmaxSettings,
-        TrainingSettings,
-    };
+    // Every built-in's settings and the types they use, from the catalogue's list.
+    pub use percept_runtime::catalogue::builtins::*;
+    pub use percept_runtime::catalogue::{Activation, Optimizer, Shape, TrainingSettings};
     pub use percept_runtime::{
         Component, DefaultBackend, Error, Model, ModelBuilder, Progress, TrainingBackend,
     };

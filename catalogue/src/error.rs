@@ -74,6 +74,8 @@ pub enum ShapeError {
         type_name: &'static str,
         /// `kernel` or `pool window`.
         window: &'static str,
+        /// The key of the setting that gives the window (`kernel`, `size`).
+        setting: &'static str,
         /// The window size.
         size: usize,
         /// The feeding component.

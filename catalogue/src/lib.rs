@@ -19,6 +19,9 @@
 // of a failed check, so their size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+// `__builtins!`, the list of built-ins, made by `build.rs` from `src/components/`.
+include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
+
 mod activation;
 mod components;
 mod error;

@@ -284,10 +284,7 @@ fn shape_error(entry: &crate::ast::Entry, error: &ShapeError) -> Error {
         ShapeError::InvalidSetting { setting, .. } => Some(*setting),
         ShapeError::CustomSetting { setting, .. } => Some(setting.as_str()),
         ShapeError::ReshapeCount { .. } => Some("shape"),
-        ShapeError::WindowTooLarge {
-            window: "kernel", ..
-        } => Some("kernel"),
-        ShapeError::WindowTooLarge { .. } => Some("size"),
+        ShapeError::WindowTooLarge { setting, .. } => Some(*setting),
         _ => None,
     };
     let message = error.to_string();

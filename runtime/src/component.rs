@@ -1,11 +1,15 @@
 //! The interface every component offers, built-in or generated: PerceptiLabs' component class.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::module::Param;
 use burn::prelude::*;
-use percept_catalogue::Signal;
+use percept_catalogue::{ComponentSettings, Signal};
+
+use crate::error::Result;
+use crate::value::Value;
 
 /// Named tensors: a parameter or variable name, and its values.
 pub type Tensors = BTreeMap<String, TensorData>;
@@ -120,6 +124,56 @@ pub(crate) fn param_data<B: Backend, const D: usize>(param: &Param<Tensor<B, D>>
     crate::kernels::host::data(param.val())
 }
 
+/// What the graph needs of every built-in, in one form whatever the type: a constructor
+/// from the catalogue's settings, and the computation on the graph's values. The node enum
+/// and its dispatch are generated from the catalogue's list of built-ins, calling these.
+pub(crate) trait Builtin<B: Backend>: Sized {
+    /// The catalogue's description of the type: its settings, category and name.
+    type Settings: ComponentSettings;
+
+    /// The component for `settings`, given the signals of its inputs (in order).
+    fn new(meta: Meta, settings: Self::Settings, inputs: &[Signal], place: &Place<'_, B>) -> Self;
+
+    /// The computation on `inputs` (in order), batch first, as `pass` asks for it.
+    fn forward_value(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>>;
+}
+
+/// Where a component is built: the device of its parameters and the directory its files are
+/// named relative to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place<'a, B: Backend> {
+    /// The device.
+    pub device: &'a B::Device,
+    /// The directory relative data files are resolved against.
+    pub base_dir: &'a Path,
+}
+
+/// How a forward pass runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pass {
+    /// Dropout and BatchNorm behave as in training.
+    pub is_training: bool,
+    /// Each component's first output element is captured for previews.
+    pub capture: bool,
+    /// Given to the whole pass: the prediction is computed as logits when it ends in Softmax.
+    /// Given to one component (see `Plan::logits_at`): it leaves out its final Softmax.
+    pub logits: bool,
+}
+
+/// A place for unit tests: the default device, and the current directory.
+#[cfg(test)]
+pub(crate) fn place<B: Backend>() -> Place<'static, B> {
+    Place {
+        device: Box::leak(Box::default()),
+        base_dir: Path::new("."),
+    }
+}
+
+/// The width of the `i`-th input: the size of its last axis (features or channels).
+pub(crate) fn width(inputs: &[Signal], i: usize) -> usize {
+    inputs[i].shape.dims().last().copied().unwrap_or(1)
+}
+
 /// The parameter maps and code of one built-in type; the [`Component`] impl comes from
 /// [`impl_component!`].
 pub(crate) trait Parts {
@@ -143,12 +197,15 @@ pub(crate) trait Parts {
     fn formula(&self) -> &'static str;
 }
 
-/// Implements [`Component`] for a built-in from its [`Parts`].
+/// Implements [`Component`] for a built-in from its [`Parts`], with the category and type
+/// of its catalogue settings.
 macro_rules! impl_component {
-    ($ty:ident $(<$b:ident>)?, $category:literal, $type_name:literal) => {
-        impl<B: burn::prelude::Backend> $crate::component::Component<B> for $ty $(<$b>)? {
-            const CATEGORY: &'static str = $category;
-            const TYPE: &'static str = $type_name;
+    ($ty:ident) => {
+        impl<B: burn::prelude::Backend> $crate::component::Component<B> for $ty<B> {
+            const CATEGORY: &'static str =
+                <<Self as $crate::component::Builtin<B>>::Settings as percept_catalogue::ComponentSettings>::CATEGORY.prefix();
+            const TYPE: &'static str =
+                <<Self as $crate::component::Builtin<B>>::Settings as percept_catalogue::ComponentSettings>::TYPE;
 
             fn name(&self) -> &str {
                 &$crate::component::Parts::meta(self).name
@@ -191,8 +248,8 @@ macro_rules! impl_component {
                     meta.instance,
                     $crate::component::Parts::formula(self),
                     meta.output.shape,
-                    $category,
-                    $type_name,
+                    <Self as $crate::component::Component<B>>::CATEGORY,
+                    <Self as $crate::component::Component<B>>::TYPE,
                     meta.name,
                     $crate::component::Parts::describe(self),
                 )

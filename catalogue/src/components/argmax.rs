@@ -17,6 +17,8 @@ pub struct ArgmaxSettings {}
 impl ComponentSettings for ArgmaxSettings {
     const CATEGORY: Category = Category::Math;
     const TYPE: &'static str = "Argmax";
+    const ABOUT: &'static str = "the index of the largest value";
+    const SHAPES: &'static str = "`[n]` → `[]`, n classes";
     const SCHEMA: &'static [Setting] = &[];
 
     fn assign(&mut self, key: &str, _value: &Written) -> Result<(), String> {

@@ -36,6 +36,8 @@ impl Default for BatchNormSettings {
 impl ComponentSettings for BatchNormSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "BatchNorm";
+    const ABOUT: &'static str = "batch normalisation";
+    const SHAPES: &'static str = "`[n]` or `[h, w, c]` → the same shape";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
             MOMENTUM,

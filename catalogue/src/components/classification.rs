@@ -20,6 +20,8 @@ pub struct ClassificationSettings {
 impl ComponentSettings for ClassificationSettings {
     const CATEGORY: Category = Category::Train;
     const TYPE: &'static str = "Classification";
+    const ABOUT: &'static str = "softmax cross-entropy against class labels; reports accuracy";
+    const SHAPES: &'static str = "(prediction `[n]`, labels `[]` or `[n]`) → the loss";
     const SCHEMA: &'static [Setting] = TrainingSettings::SCHEMA;
 
     fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {

@@ -98,6 +98,8 @@ impl ConvSettings {
 impl ComponentSettings for ConvSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Conv";
+    const ABOUT: &'static str = "a 2-D convolution";
+    const SHAPES: &'static str = "`[h, w, c]` → `[h', w', filters]`";
     const SCHEMA: &'static [Setting] = &[
         Setting::required(FILTERS, ValueKind::Integer, "the number of output channels"),
         Setting::optional(
@@ -170,6 +172,7 @@ impl ComponentSettings for ConvSettings {
                 component: this.to_string(),
                 type_name: Self::TYPE,
                 window: "kernel",
+                setting: KERNEL,
                 size: self.kernel,
                 input: input.name.to_string(),
                 found: shape.clone(),

@@ -320,6 +320,8 @@ impl DataSettings {
 impl ComponentSettings for DataSettings {
     const CATEGORY: Category = Category::Data;
     const TYPE: &'static str = "Data";
+    const ABOUT: &'static str = "the model's values: the embedded digits, an IDX, NPY or CSV file, or random values";
+    const SHAPES: &'static str = "no input → the shape of one element (a file's is read from its header)";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
             SOURCE,

@@ -43,6 +43,8 @@ impl DenseSettings {
 impl ComponentSettings for DenseSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Dense";
+    const ABOUT: &'static str = "`activation(x W + b)`";
+    const SHAPES: &'static str = "`[features]` → `[units]`";
 
     fn ends_in_softmax(&self) -> bool {
         self.activation == Activation::Softmax

@@ -29,6 +29,8 @@ impl Default for DropoutSettings {
 impl ComponentSettings for DropoutSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "Dropout";
+    const ABOUT: &'static str = "random zeroes while training";
+    const SHAPES: &'static str = "any shape → the same shape";
     const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[Setting::optional(
         RATE,

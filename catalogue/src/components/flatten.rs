@@ -17,6 +17,8 @@ pub struct FlattenSettings {}
 impl ComponentSettings for FlattenSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "Flatten";
+    const ABOUT: &'static str = "every value of an element in one row";
+    const SHAPES: &'static str = "`[..]` with N values → `[N]`";
     const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[];
 

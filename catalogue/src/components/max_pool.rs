@@ -47,6 +47,8 @@ impl MaxPoolSettings {
 impl ComponentSettings for MaxPoolSettings {
     const CATEGORY: Category = Category::DeepLearning;
     const TYPE: &'static str = "MaxPool";
+    const ABOUT: &'static str = "the largest value of each window";
+    const SHAPES: &'static str = "`[h, w, c]` → `[h', w', c]`";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
             SIZE,
@@ -73,8 +75,8 @@ impl ComponentSettings for MaxPoolSettings {
 
     fn infer(&self, this: &str, inputs: &[Input<'_>]) -> Result<Signal, ShapeError> {
         let input = one_input(this, Self::TYPE, inputs)?;
-        positive(this, "size", self.size)?;
-        positive(this, "stride", self.stride())?;
+        positive(this, SIZE, self.size)?;
+        positive(this, STRIDE, self.stride())?;
         let shape = &input.signal.shape;
         let &[h, w, c] = shape.dims() else {
             return Err(wrong_rank(
@@ -93,6 +95,7 @@ impl ComponentSettings for MaxPoolSettings {
                 component: this.to_string(),
                 type_name: Self::TYPE,
                 window: "pool window",
+                setting: SIZE,
                 size: self.size,
                 input: input.name.to_string(),
                 found: shape.clone(),

@@ -49,6 +49,8 @@ pub struct MergeSettings {
 impl ComponentSettings for MergeSettings {
     const CATEGORY: Category = Category::Math;
     const TYPE: &'static str = "Merge";
+    const ABOUT: &'static str = "two or more inputs combined into one";
+    const SHAPES: &'static str = "`Concat`: last axes added; `Add`, `Multiply`: one shape";
     const SCHEMA: &'static [Setting] = &[Setting::optional(
         OP,
         ValueKind::Choice(MergeOp::NAMES),

@@ -1,48 +1,16 @@
-//! Every built-in component type: its category, settings (with defaults) and shape rule.
+//! Every built-in component type: its category, settings (with defaults) and shape rule,
+//! one file each.
 //!
-//! | category (class prefix) | types |
-//! | --- | --- |
-//! | Data (`Data`) | [`DataSettings`] |
-//! | Processing (`Process`) | [`ReshapeSettings`], [`FlattenSettings`], [`RescaleSettings`], [`OneHotSettings`] |
-//! | Deep Learning (`DeepLearning`) | [`DenseSettings`], [`ConvSettings`], [`MaxPoolSettings`], [`DropoutSettings`], [`BatchNormSettings`] |
-//! | Mathematics (`Math`) | [`MergeSettings`], [`ArgmaxSettings`], [`SoftmaxSettings`] |
-//! | Training (`Train`) | [`ClassificationSettings`], [`RegressionSettings`] |
+//! A file here that implements [`ComponentSettings`] is a built-in: `build.rs` lists it in
+//! `__builtins!`, from which this module declares it, re-exports its public items, and adds
+//! its variant to [`Settings`]. The runtime's node enum and the prelude follow from the same
+//! list. The book's catalogue reference lists the types by category.
 
-mod argmax;
-mod batch_norm;
-mod classification;
-mod conv;
 mod custom;
-mod data;
-mod dense;
-mod dropout;
-mod flatten;
-mod max_pool;
-mod merge;
-mod one_hot;
-mod regression;
-mod rescale;
-mod reshape;
 mod rules;
-mod softmax;
 mod training;
 
-pub use argmax::ArgmaxSettings;
-pub use batch_norm::BatchNormSettings;
-pub use classification::ClassificationSettings;
-pub use conv::{ConvSettings, Padding};
 pub use custom::CustomSettings;
-pub use data::{Columns, DataSettings, DataSource, Delimiter, Digits, resolve_path};
-pub use dense::DenseSettings;
-pub use dropout::DropoutSettings;
-pub use flatten::FlattenSettings;
-pub use max_pool::MaxPoolSettings;
-pub use merge::{MergeOp, MergeSettings};
-pub use one_hot::OneHotSettings;
-pub use regression::RegressionSettings;
-pub use rescale::RescaleSettings;
-pub use reshape::ReshapeSettings;
-pub use softmax::SoftmaxSettings;
 pub use training::TrainingSettings;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +49,18 @@ impl Category {
             Category::Custom => "Custom",
         }
     }
+
+    /// The name a person reads (`"Deep Learning"`).
+    pub const fn title(self) -> &'static str {
+        match self {
+            Category::Data => "Data",
+            Category::Process => "Processing",
+            Category::DeepLearning => "Deep Learning",
+            Category::Math => "Mathematics",
+            Category::Train => "Training",
+            Category::Custom => "Custom",
+        }
+    }
 }
 
 /// The settings of one built-in component type: what the catalogue knows about it.
@@ -89,6 +69,10 @@ pub trait ComponentSettings: Clone + Default + Into<Settings> {
     const CATEGORY: Category;
     /// The type name as written in `model!` (`"Dense"`).
     const TYPE: &'static str;
+    /// What it computes, in a few words (the book's catalogue tables show it).
+    const ABOUT: &'static str;
+    /// Its shape rule, in a few words (`"[features] → [units]"`).
+    const SHAPES: &'static str;
     /// The keys it takes.
     const SCHEMA: &'static [Setting];
     /// True when its output holds its input's values, moved or copied but not changed (in
@@ -153,6 +137,22 @@ macro_rules! settings_enum {
                 }
             }
 
+            /// What a built-in computes, in a few words (see [`ComponentSettings::ABOUT`]).
+            pub fn about(&self) -> &'static str {
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::ABOUT,)*
+                    Settings::Custom(_) => "",
+                }
+            }
+
+            /// A built-in's shape rule in a few words (see [`ComponentSettings::SHAPES`]).
+            pub fn shapes(&self) -> &'static str {
+                match self {
+                    $(Settings::$variant(_) => <$ty as ComponentSettings>::SHAPES,)*
+                    Settings::Custom(_) => "",
+                }
+            }
+
             /// The keys a built-in type takes (a custom component's are its `#[setting]` fields).
             pub fn schema(&self) -> &'static [Setting] {
                 match self {
@@ -212,23 +212,24 @@ macro_rules! settings_enum {
     };
 }
 
-settings_enum! {
-    Data(DataSettings),
-    Reshape(ReshapeSettings),
-    Flatten(FlattenSettings),
-    Rescale(RescaleSettings),
-    OneHot(OneHotSettings),
-    Dense(DenseSettings),
-    Conv(ConvSettings),
-    MaxPool(MaxPoolSettings),
-    Dropout(DropoutSettings),
-    BatchNorm(BatchNormSettings),
-    Merge(MergeSettings),
-    Argmax(ArgmaxSettings),
-    Softmax(SoftmaxSettings),
-    Classification(ClassificationSettings),
-    Regression(RegressionSettings),
+/// Declares each built-in's module, re-exports what it makes public, and makes [`Settings`].
+macro_rules! declare_builtins {
+    ($(($category:ident $family:ident $ty:ident $settings:ident $file:ident))*) => {
+        $(
+            mod $file;
+            pub use $file::*;
+        )*
+
+        /// The settings types of every built-in and what they use, for the prelude.
+        pub mod builtins {
+            $(pub use super::$file::*;)*
+        }
+
+        settings_enum! { $($ty($settings)),* }
+    };
 }
+
+__builtins!(declare_builtins);
 
 impl Settings {
     /// The training settings, for a Training component.
@@ -287,7 +288,7 @@ mod tests {
             .copied()
             .filter(|n| Settings::default_for(n).unwrap().passes_values())
             .collect();
-        assert_eq!(passing, ["Reshape", "Flatten", "Dropout"]);
+        assert_eq!(passing, ["Flatten", "Reshape", "Dropout"]);
     }
 
     #[test]

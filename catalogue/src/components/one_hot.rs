@@ -23,6 +23,8 @@ pub struct OneHotSettings {
 impl ComponentSettings for OneHotSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "OneHot";
+    const ABOUT: &'static str = "a class index into a one-hot vector";
+    const SHAPES: &'static str = "`[]` with n classes → `[n]`";
     const SCHEMA: &'static [Setting] = &[Setting::optional(
         CLASSES,
         ValueKind::Integer,

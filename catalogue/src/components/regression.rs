@@ -19,6 +19,8 @@ pub struct RegressionSettings {
 impl ComponentSettings for RegressionSettings {
     const CATEGORY: Category = Category::Train;
     const TYPE: &'static str = "Regression";
+    const ABOUT: &'static str = "mean squared error against targets; reports R²";
+    const SHAPES: &'static str = "(prediction, targets of the same shape) → the loss";
     const SCHEMA: &'static [Setting] = TrainingSettings::SCHEMA;
 
     fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {

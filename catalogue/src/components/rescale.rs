@@ -35,6 +35,8 @@ impl Default for RescaleSettings {
 impl ComponentSettings for RescaleSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "Rescale";
+    const ABOUT: &'static str = "`x * scale + offset`, value by value";
+    const SHAPES: &'static str = "any shape → the same shape";
     const SCHEMA: &'static [Setting] = &[
         Setting::optional(
             SCALE,

@@ -32,6 +32,8 @@ impl ReshapeSettings {
 impl ComponentSettings for ReshapeSettings {
     const CATEGORY: Category = Category::Process;
     const TYPE: &'static str = "Reshape";
+    const ABOUT: &'static str = "the same values in another per-element shape";
+    const SHAPES: &'static str = "`[..]` with N values → `shape`, with N values";
     const PASSES_VALUES: bool = true;
     const SCHEMA: &'static [Setting] = &[Setting::required(
         SHAPE,

@@ -17,6 +17,8 @@ pub struct SoftmaxSettings {}
 impl ComponentSettings for SoftmaxSettings {
     const CATEGORY: Category = Category::Math;
     const TYPE: &'static str = "Softmax";
+    const ABOUT: &'static str = "probabilities over the last axis";
+    const SHAPES: &'static str = "any shape of rank 1 or more → the same shape";
 
     fn ends_in_softmax(&self) -> bool {
         true

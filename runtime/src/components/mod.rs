@@ -1,15 +1,37 @@
-//! The built-in components, one file each, grouped by category as in PerceptiLabs.
+//! The built-in components, one file each, grouped by category as in PerceptiLabs, and
+//! [`custom::Custom`]: a user's struct made a component by `#[component]`.
 //!
-//! | category (class prefix) | components |
-//! | --- | --- |
-//! | Data (`Data`) | [`data::Data`] |
-//! | Processing (`Process`) | [`process::Reshape`], [`process::Flatten`], [`process::Rescale`], [`process::OneHot`] |
-//! | Deep Learning (`DeepLearning`) | [`deep_learning::Dense`], [`deep_learning::Conv`], [`deep_learning::MaxPool`], [`deep_learning::Dropout`], [`deep_learning::BatchNorm`] |
-//! | Mathematics (`Math`) | [`math::Merge`], [`math::Argmax`], [`math::Softmax`] |
-//! | Training (`Train`) | [`train::Classification`], [`train::Regression`] |
-//! | Custom (`Custom`) | [`custom::Custom`]: a user's struct made a component by `#[component]` |
-//!
-//! [`Node`] holds any of them, so that a graph can be wired at run time.
+//! The list of built-ins is the catalogue's (`percept_catalogue::__builtins!`): each family
+//! module declares the files of its category from it, and [`Node`], which holds any
+//! component so that a graph can be wired at run time, is generated from it with its
+//! dispatch. A built-in's file here is named as its catalogue file and holds a type of the
+//! same name that implements `Builtin`.
+
+// `Node` and the record its derive makes hold any component by value, the largest (a Conv)
+// included: a node is built once and read on every pass.
+#![allow(clippy::large_enum_variant)]
+
+use std::path::Path;
+
+use burn::prelude::*;
+use percept_catalogue::{Activation, Settings, Signal};
+
+use crate::component::{Builtin, Component, Meta, Pass, Place, Tensors};
+use crate::error::Result;
+use crate::value::Value;
+
+/// Declares the built-ins of one family (a category), from the catalogue's list: their
+/// modules, their types and their settings.
+macro_rules! declare_family {
+    ($(($category:ident $family:ident $ty:ident $settings:ident $file:ident))*) => {
+        $(
+            #[allow(clippy::module_inception)]
+            mod $file;
+            pub use $file::$ty;
+            pub use percept_catalogue::$settings;
+        )*
+    };
+}
 
 pub mod custom;
 pub mod data;
@@ -18,76 +40,69 @@ pub mod math;
 pub mod process;
 pub mod train;
 
-use std::path::Path;
+/// Makes [`Node`], its `each!` and its construction and forward dispatch, from the
+/// catalogue's list of built-ins.
+macro_rules! node_enum {
+    ($(($category:ident $family:ident $ty:ident $settings:ident $file:ident))*) => {
+        /// Any component: what a graph node holds.
+        #[derive(Module, Debug)]
+        pub enum Node<B: Backend> {
+            $(
+                #[doc = concat!("A `", stringify!($ty), "` component.")]
+                $ty($family::$ty<B>),
+            )*
+            /// A custom component's parameters (its code is kept by the model).
+            Custom(custom::Custom<B>),
+        }
 
-use burn::prelude::*;
-use percept_catalogue::{Activation, Settings, Signal};
+        /// Runs `$body` with `$c` bound to the component inside `$node`, whatever its type.
+        macro_rules! each {
+            ($node:expr, $c:ident => $body:expr) => {
+                match $node {
+                    $(Node::$ty($c) => $body,)*
+                    Node::Custom($c) => $body,
+                }
+            };
+        }
 
-use crate::component::{Component, Meta, Tensors};
-use crate::error::Result;
-use crate::value::Value;
+        impl<B: Backend> Node<B> {
+            /// Builds the built-in component for `settings`, with the input signals and the
+            /// output signal its shape rule inferred. (A custom component needs its code:
+            /// the model builder makes those.)
+            pub(crate) fn new(
+                instance: &str,
+                n: usize,
+                settings: &Settings,
+                inputs: &[Signal],
+                output: Signal,
+                base_dir: &Path,
+                device: &B::Device,
+            ) -> Self {
+                let meta = Meta::new(instance, settings.type_name(), n, output);
+                let place = Place { device, base_dir };
+                match settings.clone() {
+                    $(
+                        Settings::$ty(s) => Node::$ty(
+                            <$family::$ty<B> as Builtin<B>>::new(meta, s, inputs, &place),
+                        ),
+                    )*
+                    Settings::Custom(_) => unreachable!("the model builder makes custom components"),
+                }
+            }
 
-/// Any component: what a graph node holds.
-#[derive(Module, Debug)]
-#[allow(clippy::large_enum_variant)]
-pub enum Node<B: Backend> {
-    /// A Data component.
-    Data(data::Data),
-    /// A Reshape component.
-    Reshape(process::Reshape),
-    /// A Flatten component.
-    Flatten(process::Flatten),
-    /// A Rescale component.
-    Rescale(process::Rescale),
-    /// A OneHot component.
-    OneHot(process::OneHot),
-    /// A Dense component.
-    Dense(deep_learning::Dense<B>),
-    /// A Conv component.
-    Conv(deep_learning::Conv<B>),
-    /// A MaxPool component.
-    MaxPool(deep_learning::MaxPool),
-    /// A Dropout component.
-    Dropout(deep_learning::Dropout),
-    /// A BatchNorm component.
-    BatchNorm(deep_learning::BatchNorm<B>),
-    /// A Merge component.
-    Merge(math::Merge),
-    /// An Argmax component.
-    Argmax(math::Argmax),
-    /// A Softmax component.
-    Softmax(math::Softmax),
-    /// A Classification component.
-    Classification(train::Classification),
-    /// A Regression component.
-    Regression(train::Regression),
-    /// A custom component's parameters (its code is kept by the model).
-    Custom(custom::Custom<B>),
-}
-
-/// Runs `$body` with `$c` bound to the component inside `$node`, whatever its type.
-macro_rules! each {
-    ($node:expr, $c:ident => $body:expr) => {
-        match $node {
-            Node::Data($c) => $body,
-            Node::Reshape($c) => $body,
-            Node::Flatten($c) => $body,
-            Node::Rescale($c) => $body,
-            Node::OneHot($c) => $body,
-            Node::Dense($c) => $body,
-            Node::Conv($c) => $body,
-            Node::MaxPool($c) => $body,
-            Node::Dropout($c) => $body,
-            Node::BatchNorm($c) => $body,
-            Node::Merge($c) => $body,
-            Node::Argmax($c) => $body,
-            Node::Softmax($c) => $body,
-            Node::Classification($c) => $body,
-            Node::Regression($c) => $body,
-            Node::Custom($c) => $body,
+            /// The computation of a built-in on `inputs`. (The model runs custom components
+            /// with their code; it feeds Data and computes losses itself.)
+            pub(crate) fn forward(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
+                match self {
+                    $(Node::$ty(c) => c.forward_value(inputs, pass),)*
+                    Node::Custom(_) => unreachable!("the model runs custom components with their code"),
+                }
+            }
         }
     };
 }
+
+percept_catalogue::__builtins!(node_enum);
 
 /// Runs `$body` with `$c` bound to the component, and `$T` to its type, for the [`Component`]
 /// items that need the backend.
@@ -102,44 +117,6 @@ macro_rules! component {
 }
 
 impl<B: Backend> Node<B> {
-    /// Builds the built-in component for `settings`, with the input signals and the output
-    /// signal its shape rule inferred. (A custom component needs its code: the model builder
-    /// makes those.)
-    pub(crate) fn new(
-        instance: &str,
-        n: usize,
-        settings: &Settings,
-        inputs: &[Signal],
-        output: Signal,
-        base_dir: &Path,
-        device: &B::Device,
-    ) -> Self {
-        let meta = Meta::new(instance, settings.type_name(), n, output);
-        let width = |i: usize| inputs[i].shape.dims().last().copied().unwrap_or(1);
-        match settings.clone() {
-            Settings::Data(s) => Node::Data(data::Data::new(meta, s, base_dir.to_path_buf())),
-            Settings::Reshape(s) => Node::Reshape(process::Reshape::new(meta, s)),
-            Settings::Flatten(s) => Node::Flatten(process::Flatten::new(meta, s)),
-            Settings::Rescale(s) => Node::Rescale(process::Rescale::new(meta, s)),
-            Settings::OneHot(s) => Node::OneHot(process::OneHot::new(meta, s)),
-            Settings::Dense(s) => Node::Dense(deep_learning::Dense::new(meta, s, width(0), device)),
-            Settings::Conv(s) => Node::Conv(deep_learning::Conv::new(meta, s, width(0), device)),
-            Settings::MaxPool(s) => Node::MaxPool(deep_learning::MaxPool::new(meta, s)),
-            Settings::Dropout(s) => Node::Dropout(deep_learning::Dropout::new(meta, s)),
-            Settings::BatchNorm(s) => {
-                Node::BatchNorm(deep_learning::BatchNorm::new(meta, s, width(0), device))
-            }
-            Settings::Merge(s) => Node::Merge(math::Merge::new(meta, s)),
-            Settings::Argmax(s) => Node::Argmax(math::Argmax::new(meta, s)),
-            Settings::Softmax(s) => Node::Softmax(math::Softmax::new(meta, s)),
-            Settings::Classification(s) => {
-                Node::Classification(train::Classification::new(meta, s))
-            }
-            Settings::Regression(s) => Node::Regression(train::Regression::new(meta, s)),
-            Settings::Custom(_) => unreachable!("the model builder makes custom components"),
-        }
-    }
-
     /// The metadata: names, output signal, captured values.
     pub fn meta(&self) -> &Meta {
         each!(self, c => crate::component::Parts::meta(c))
@@ -206,39 +183,7 @@ impl<B: Backend> Node<B> {
 
     /// True for a Training component.
     pub fn is_training(&self) -> bool {
-        matches!(self, Node::Classification(_) | Node::Regression(_))
-    }
-
-    /// The computation of a built-in processing, deep-learning or math component. With
-    /// `logits` (given only to a component whose settings end in a Softmax, see
-    /// `Plan::logits_at`), it stops before that Softmax. (The model runs custom
-    /// components with their code.)
-    pub(crate) fn forward(
-        &self,
-        inputs: &[&Value<B>],
-        is_training: bool,
-        logits: bool,
-    ) -> Result<Value<B>> {
-        let first = inputs[0];
-        match self {
-            Node::Reshape(c) => c.forward_value(first),
-            Node::Flatten(c) => c.forward_value(first),
-            Node::Rescale(c) => c.forward_value(first),
-            Node::OneHot(c) => c.forward_value(first),
-            Node::Dense(c) => c.forward_value(first, logits),
-            Node::Conv(c) => c.forward_value(first),
-            Node::MaxPool(c) => c.forward_value(first),
-            Node::Dropout(c) => c.forward_value(first, is_training),
-            Node::BatchNorm(c) => c.forward_value(first, is_training),
-            Node::Merge(c) => c.forward_value(inputs),
-            Node::Argmax(c) => c.forward_value(first),
-            Node::Softmax(_) if logits => Ok(first.clone()),
-            Node::Softmax(c) => c.forward_value(first),
-            Node::Data(_) | Node::Classification(_) | Node::Regression(_) => {
-                unreachable!("the graph feeds data and computes losses itself")
-            }
-            Node::Custom(_) => unreachable!("the model runs custom components with their code"),
-        }
+        self.category() == percept_catalogue::Category::Train.prefix()
     }
 
     /// The Softmax that `forward(.., logits: true)` left out, applied to `logits`.

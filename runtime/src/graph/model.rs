@@ -13,6 +13,7 @@ use super::builder::ModelBuilder;
 use super::plan::Plan;
 use super::summary::Summary;
 use crate::backend::{DefaultBackend, TrainingBackend};
+use crate::component::Pass;
 use crate::components::Node;
 use crate::components::custom::CustomCode;
 use crate::components::data::{Data, Dataset};
@@ -45,17 +46,6 @@ pub struct Model<B: Backend> {
     pub(crate) progress: Progress,
     /// What a dashboard watching the model shows.
     pub(crate) live: Option<Arc<Live>>,
-}
-
-/// How a forward pass runs.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pass {
-    /// Dropout and BatchNorm behave as in training.
-    pub is_training: bool,
-    /// Each component's first output element is captured for previews.
-    pub capture: bool,
-    /// The prediction is computed as logits when it ends in Softmax.
-    pub logits: bool,
 }
 
 /// The file the parameters are saved in, inside the directory given to `save`.
@@ -116,7 +106,7 @@ impl<B: Backend> Model<B> {
     }
 
     /// The Data component named `instance`, to replace its file at run time.
-    pub fn data_mut(&mut self, instance: &str) -> Option<&mut Data> {
+    pub fn data_mut(&mut self, instance: &str) -> Option<&mut Data<B>> {
         let i = self.plan.index_of(instance)?;
         match &mut self.graph.nodes[i] {
             Node::Data(data) => Some(data),
@@ -237,7 +227,7 @@ impl<B: Backend> Model<B> {
                 continue;
             }
             let logits = logits_at == Some(i);
-            let out = self.compute(i, &inputs, pass.is_training, logits)?;
+            let out = self.compute(i, &inputs, Pass { logits, ..pass })?;
             if pass.capture {
                 let first = out.narrow_batch(0, 1);
                 // The sample shows what the component computes: the Softmax left out, applied.
@@ -250,21 +240,15 @@ impl<B: Backend> Model<B> {
     }
 
     /// The computation of component `i` (not Data or Training) on `inputs`.
-    pub(crate) fn compute(
-        &self,
-        i: usize,
-        inputs: &[&Value<B>],
-        is_training: bool,
-        logits: bool,
-    ) -> Result<Value<B>> {
+    pub(crate) fn compute(&self, i: usize, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
         match (&self.graph.nodes[i], &self.codes[i]) {
             (Node::Custom(custom), Some(code)) => code.forward(
                 custom.params(),
                 &self.plan.entries[i].instance,
                 inputs,
-                is_training,
+                pass.is_training,
             ),
-            (node, _) => node.forward(inputs, is_training, logits),
+            (node, _) => node.forward(inputs, pass),
         }
     }
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use burn::prelude::*;
 
 use super::model::Model;
+use crate::component::Pass;
 use crate::component::Tensors;
 use crate::error::Result;
 use crate::value::Value;
@@ -104,7 +105,15 @@ impl<B: Backend> Handle<B> {
         let model = self.model.lock();
         let refs: Vec<&Value<B>> = inputs.iter().collect();
         model
-            .compute(self.index, &refs, is_training, false)?
+            .compute(
+                self.index,
+                &refs,
+                Pass {
+                    is_training,
+                    capture: false,
+                    logits: false,
+                },
+            )?
             .tensor::<O>(&self.instance)
     }
 }

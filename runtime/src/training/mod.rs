@@ -36,12 +36,13 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::component::Pass;
 use crate::components::Node;
 use crate::components::data::Dataset;
 use crate::components::train::{BatchLoss, MetricSums};
 use crate::error::{Error, Result};
 use crate::graph::Model;
-use crate::graph::model::{Graph, Pass};
+use crate::graph::model::Graph;
 use crate::kernels::adam::FusedAdam;
 use crate::value::Value;
 use crate::view::Preview;
@@ -177,11 +178,11 @@ impl<B: Backend> Model<B> {
                     // since log_softmax(log p) = log p.
                     let p = predicted.tensor::<2>(&node.meta().instance)?;
                     let logits: Value<B> = p.clamp_min(1e-7).log().into();
-                    return c.forward_value(&logits, labels);
+                    return c.loss_value(&logits, labels);
                 }
-                c.forward_value(predicted, labels)
+                c.loss_value(predicted, labels)
             }
-            Node::Regression(r) => r.forward_value(predicted, labels),
+            Node::Regression(r) => r.loss_value(predicted, labels),
             _ => unreachable!("the plan's training entry is a Training component"),
         }
     }

@@ -3,18 +3,21 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
-use percept_catalogue::{DataSettings, DataSource, Digits, Shape, ShapeError};
+use percept_catalogue::{DataSettings, Signal, DataSource, Digits, Shape, ShapeError};
 use percept_formats::{self as formats, Table};
 
 use super::dataset::Dataset;
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Meta, Parts, Pass, Place, impl_component};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
 /// A Data component. It has no parameters; it hands the graph batches of its elements.
-#[derive(Module, Debug, Clone)]
-pub struct Data {
+#[derive(Module, Debug)]
+pub struct Data<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
@@ -31,17 +34,7 @@ struct Loaded {
     test: Option<Arc<Dataset>>,
 }
 
-impl Data {
-    /// A Data component; a relative file path is resolved against `base_dir`.
-    pub fn new(meta: Meta, settings: DataSettings, base_dir: PathBuf) -> Self {
-        Data {
-            meta,
-            settings,
-            base_dir,
-            loaded: Arc::default(),
-        }
-    }
-
+impl<B: Backend> Data<B> {
     /// The settings.
     pub fn settings(&self) -> &DataSettings {
         &self.settings
@@ -110,7 +103,7 @@ impl Data {
     }
 
     /// A batch of the training elements at `indices`.
-    pub fn forward<B: Backend>(&self, indices: &[usize], device: &B::Device) -> Result<Value<B>> {
+    pub fn forward(&self, indices: &[usize], device: &B::Device) -> Result<Value<B>> {
         Ok(self.dataset()?.batch(indices, device))
     }
 
@@ -168,7 +161,28 @@ impl Data {
     }
 }
 
-impl Parts for Data {
+impl<B: Backend> Builtin<B> for Data<B> {
+    type Settings = DataSettings;
+
+    /// A Data component; a relative file path is resolved against the place's directory.
+    fn new(meta: Meta, settings: DataSettings, _inputs: &[Signal], place: &Place<'_, B>) -> Self {
+        Data {
+            backend: PhantomData,
+            meta,
+            settings,
+            base_dir: place.base_dir.to_path_buf(),
+            loaded: Arc::default(),
+        }
+    }
+
+    /// A Data component's value is the batch the graph reads for it with
+    /// [`Data::forward`]; given that batch, it hands it on.
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        Ok(inputs[0].clone())
+    }
+}
+
+impl<B: Backend> Parts for Data<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -182,26 +196,23 @@ impl Parts for Data {
     }
 }
 
-impl_component!(Data, "Data", "Data");
+impl_component!(Data);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::{ComponentSettings, Signal};
 
-    fn data(settings: DataSettings, output: Signal) -> Data {
-        Data::new(
-            Meta::new("d", "Data", 1, output),
-            settings,
-            PathBuf::from("."),
-        )
+    fn data(settings: DataSettings, output: Signal) -> Data<NdArray> {
+        Data::new(Meta::new("d", "Data", 1, output), settings, &[], &place())
     }
 
     #[test]
     fn digits_batches_are_scaled() {
         let d = data(DataSettings::digits(Digits::Images), Signal::new([64]));
-        let batch = d.forward::<NdArray>(&[0, 1], &Default::default()).unwrap();
+        let batch = d.forward(&[0, 1], &Default::default()).unwrap();
         assert_eq!(batch.dims(), [2, 64]);
         let values = batch.into_user_data().to_vec::<f32>().unwrap();
         assert!(values.iter().all(|v| (0.0..=1.0).contains(v)));
@@ -238,10 +249,14 @@ mod tests {
     fn a_file_of_another_shape_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("x.csv"), "1,2,3\n4,5,6\n").unwrap();
-        let d = Data::new(
+        let d = Data::<NdArray>::new(
             Meta::new("x", "Data", 1, Signal::new([2])),
             DataSettings::file("x.csv").with_shape([2]),
-            dir.path().to_path_buf(),
+            &[],
+            &Place {
+                device: &Default::default(),
+                base_dir: dir.path(),
+            },
         );
         let err = d.dataset().unwrap_err().to_string();
         assert!(
@@ -254,10 +269,14 @@ mod tests {
     fn a_label_outside_the_classes_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("y.csv"), "0\n1\n7\n").unwrap();
-        let d = Data::new(
+        let d = Data::<NdArray>::new(
             Meta::new("y", "Data", 1, Signal::class_indices(3)),
             DataSettings::file("y.csv").with_classes(3),
-            dir.path().to_path_buf(),
+            &[],
+            &Place {
+                device: &Default::default(),
+                base_dir: dir.path(),
+            },
         );
         let err = d.dataset().unwrap_err().to_string();
         assert!(err.contains("y.csv") && err.contains('7'), "{err}");

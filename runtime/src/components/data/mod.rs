@@ -5,11 +5,9 @@
 //! (a preview, training, evaluation), checked against the declared shape and class count,
 //! and kept in memory.
 
-// One file per component, named after it, as in every category.
-#[allow(clippy::module_inception)]
-mod data;
+percept_catalogue::__builtins!(declare_family, Data);
+
 mod dataset;
 
-pub use data::Data;
 pub use dataset::Dataset;
-pub use percept_catalogue::{Columns, DataSettings, DataSource, Delimiter, Digits};
+pub use percept_catalogue::{Columns, DataSource, Delimiter, Digits};

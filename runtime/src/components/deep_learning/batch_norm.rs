@@ -2,9 +2,10 @@
 
 use burn::nn::BatchNormConfig;
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::BatchNormSettings;
 
-use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
+use crate::component::{Builtin, Pass, Place, width, Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
 use crate::value::Value;
 
@@ -20,23 +21,6 @@ pub struct BatchNorm<B: Backend> {
 }
 
 impl<B: Backend> BatchNorm<B> {
-    /// A BatchNorm component over `features` features or channels.
-    pub fn new(
-        meta: Meta,
-        settings: BatchNormSettings,
-        features: usize,
-        device: &B::Device,
-    ) -> Self {
-        let norm = BatchNormConfig::new(features)
-            .with_momentum(settings.momentum)
-            .with_epsilon(settings.epsilon)
-            .init(device);
-        BatchNorm {
-            norm,
-            meta,
-            settings,
-        }
-    }
 
     /// `gamma * (x - mean) / sqrt(var + epsilon) + beta`, over the features or channels.
     ///
@@ -72,11 +56,29 @@ impl<B: Backend> BatchNorm<B> {
             .add(beta)
     }
 
-    pub(crate) fn forward_value(&self, x: &Value<B>, is_training: bool) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for BatchNorm<B> {
+    type Settings = BatchNormSettings;
+
+    fn new(meta: Meta, settings: BatchNormSettings, inputs: &[Signal], place: &Place<'_, B>) -> Self {
+        let norm = BatchNormConfig::new(width(inputs, 0))
+            .with_momentum(settings.momentum)
+            .with_epsilon(settings.epsilon)
+            .init(place.device);
+        BatchNorm {
+            norm,
+            meta,
+            settings,
+        }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
         let this = &self.meta.instance;
         Ok(match x.rank() {
-            2 => self.forward(x.tensor::<2>(this)?, is_training).into(),
-            _ => self.forward(x.tensor::<4>(this)?, is_training).into(),
+            2 => self.forward(x.tensor::<2>(this)?, pass.is_training).into(),
+            _ => self.forward(x.tensor::<4>(this)?, pass.is_training).into(),
         })
     }
 }
@@ -116,11 +118,12 @@ impl<B: Backend> Parts for BatchNorm<B> {
     }
 }
 
-impl_component!(BatchNorm<B>, "DeepLearning", "BatchNorm");
+impl_component!(BatchNorm);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::{Autodiff, NdArray};
     use percept_catalogue::Signal;
 
@@ -130,8 +133,8 @@ mod tests {
         let bn = BatchNorm::<Autodiff<NdArray>>::new(
             Meta::new("bn", "BatchNorm", 1, Signal::new([2])),
             BatchNormSettings::default(),
-            2,
-            &device,
+            &[Signal::new([2])],
+            &place(),
         );
         let x = Tensor::<Autodiff<NdArray>, 2>::from_floats([[1.0, 10.0], [3.0, 30.0]], &device);
         let y = bn

@@ -3,10 +3,11 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::{Activation, ConvSettings, Padding};
 
 use super::{MaxPool, activate};
-use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
+use crate::component::{Builtin, Pass, Place, width, Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
 use crate::kernels;
 use crate::kernels::activation::Elementwise;
@@ -24,23 +25,6 @@ pub struct Conv<B: Backend> {
 }
 
 impl<B: Backend> Conv<B> {
-    /// A Conv component taking `channels` input channels, with freshly initialised weights.
-    pub fn new(meta: Meta, settings: ConvSettings, channels: usize, device: &B::Device) -> Self {
-        let padding = match settings.padding {
-            // burn's Same matches TensorFlow's (the extra zero, if any, after), for any stride.
-            Padding::Same => PaddingConfig2d::Same,
-            Padding::Valid => PaddingConfig2d::Valid,
-        };
-        let conv = Conv2dConfig::new([channels, settings.filters], [settings.kernel; 2])
-            .with_stride([settings.stride; 2])
-            .with_padding(padding)
-            .init(device);
-        Conv {
-            conv,
-            meta,
-            settings,
-        }
-    }
 
     /// `activation(conv(x, W) + b)`.
     ///
@@ -68,7 +52,7 @@ impl<B: Backend> Conv<B> {
     pub(crate) fn forward_pooled(
         &self,
         x: Tensor<B, 4>,
-        pool: &MaxPool,
+        pool: &MaxPool<B>,
         capture: bool,
     ) -> (Tensor<B, 4>, Option<Tensor<B, 4>>) {
         let (fused, softmax) = Elementwise::split(self.settings.activation);
@@ -102,7 +86,30 @@ impl<B: Backend> Conv<B> {
         (geometry, w, b)
     }
 
-    pub(crate) fn forward_value(&self, x: &Value<B>) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for Conv<B> {
+    type Settings = ConvSettings;
+
+    fn new(meta: Meta, settings: ConvSettings, inputs: &[Signal], place: &Place<'_, B>) -> Self {
+        let padding = match settings.padding {
+            // burn's Same matches TensorFlow's (the extra zero, if any, after), for any stride.
+            Padding::Same => PaddingConfig2d::Same,
+            Padding::Valid => PaddingConfig2d::Valid,
+        };
+        let conv = Conv2dConfig::new([width(inputs, 0), settings.filters], [settings.kernel; 2])
+            .with_stride([settings.stride; 2])
+            .with_padding(padding)
+            .init(place.device);
+        Conv {
+            conv,
+            meta,
+            settings,
+        }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
         Ok(self.forward(x.tensor::<4>(&self.meta.instance)?).into())
     }
 }
@@ -133,11 +140,12 @@ impl<B: Backend> Parts for Conv<B> {
     }
 }
 
-impl_component!(Conv<B>, "DeepLearning", "Conv");
+impl_component!(Conv);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use burn::module::Param;
     use percept_catalogue::Signal;
@@ -147,8 +155,8 @@ mod tests {
         let mut conv = Conv::<NdArray>::new(
             Meta::new("c", "Conv", 1, Signal::new([1])),
             settings,
-            1,
-            &device,
+            &[Signal::new([1])],
+            &place(),
         );
         // A 3x3 kernel of ones and no bias: each output sums its window.
         conv.conv.weight = Param::from_tensor(Tensor::ones([1, 1, 3, 3], &device));

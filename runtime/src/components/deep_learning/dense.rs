@@ -2,10 +2,11 @@
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::{Activation, DenseSettings};
 
 use super::activate;
-use crate::component::{Meta, Parts, Tensors, impl_component, param_data};
+use crate::component::{Builtin, Pass, Place, width, Meta, Parts, Tensors, impl_component, param_data};
 use crate::error::Result;
 use crate::kernels;
 use crate::kernels::activation::Elementwise;
@@ -22,15 +23,6 @@ pub struct Dense<B: Backend> {
 }
 
 impl<B: Backend> Dense<B> {
-    /// A Dense component taking `inputs` features, with freshly initialised weights.
-    pub fn new(meta: Meta, settings: DenseSettings, inputs: usize, device: &B::Device) -> Self {
-        let linear = LinearConfig::new(inputs, settings.units).init(device);
-        Dense {
-            linear,
-            meta,
-            settings,
-        }
-    }
 
     /// `activation(x W + b)`.
     ///
@@ -69,9 +61,23 @@ impl<B: Backend> Dense<B> {
         self.settings.activation
     }
 
-    pub(crate) fn forward_value(&self, x: &Value<B>, logits: bool) -> Result<Value<B>> {
-        let x = x.tensor::<2>(&self.meta.instance)?;
-        Ok(if logits {
+}
+
+impl<B: Backend> Builtin<B> for Dense<B> {
+    type Settings = DenseSettings;
+
+    fn new(meta: Meta, settings: DenseSettings, inputs: &[Signal], place: &Place<'_, B>) -> Self {
+        let linear = LinearConfig::new(width(inputs, 0), settings.units).init(place.device);
+        Dense {
+            linear,
+            meta,
+            settings,
+        }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0].tensor::<2>(&self.meta.instance)?;
+        Ok(if pass.logits {
             self.logits(x)
         } else {
             self.forward(x)
@@ -106,11 +112,12 @@ impl<B: Backend> Parts for Dense<B> {
     }
 }
 
-impl_component!(Dense<B>, "DeepLearning", "Dense");
+impl_component!(Dense);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use crate::component::Component;
     use burn::backend::NdArray;
     use burn::module::Param;
@@ -122,8 +129,8 @@ mod tests {
         let mut dense = Dense::<NdArray>::new(
             Meta::new("fc", "Dense", 1, Signal::new([2])),
             DenseSettings::new(2, Activation::Relu),
-            3,
-            &device,
+            &[Signal::new([3])],
+            &place(),
         );
         // W is [inputs, units] in burn.
         dense.linear.weight = Param::from_tensor(Tensor::from_floats(

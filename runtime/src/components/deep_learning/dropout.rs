@@ -1,16 +1,20 @@
 //! `Dropout`: zeroes a random fraction of the values while training.
 
 use burn::nn::DropoutConfig;
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::DropoutSettings;
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, by_rank};
 
 /// A Dropout component: burn's `Dropout`, active only while training.
-#[derive(Module, Debug, Clone)]
-pub struct Dropout {
+#[derive(Module, Debug)]
+pub struct Dropout<B: Backend> {
+    backend: PhantomData<B>,
     dropout: burn::nn::Dropout,
     #[module(skip)]
     meta: Meta,
@@ -18,15 +22,7 @@ pub struct Dropout {
     settings: DropoutSettings,
 }
 
-impl Dropout {
-    /// A Dropout component.
-    pub fn new(meta: Meta, settings: DropoutSettings) -> Self {
-        Dropout {
-            dropout: DropoutConfig::new(settings.rate).init(),
-            meta,
-            settings,
-        }
-    }
+impl<B: Backend> Dropout<B> {
 
     /// While training, zeroes each value with probability `rate` and scales the others by
     /// `1 / (1 - rate)`; otherwise returns `x`. (burn also leaves `x` unchanged on a backend
@@ -34,7 +30,7 @@ impl Dropout {
     ///
     /// # Shapes
     /// - input and output: `[batch, ...]`
-    pub fn forward<B: Backend, const D: usize>(
+    pub fn forward<const D: usize>(
         &self,
         x: Tensor<B, D>,
         is_training: bool,
@@ -46,16 +42,27 @@ impl Dropout {
         }
     }
 
-    pub(crate) fn forward_value<B: Backend>(
-        &self,
-        x: &Value<B>,
-        is_training: bool,
-    ) -> Result<Value<B>> {
-        Ok(by_rank!(x, &self.meta.instance, |t| self.forward(t, is_training)))
+}
+
+impl<B: Backend> Builtin<B> for Dropout<B> {
+    type Settings = DropoutSettings;
+
+    fn new(meta: Meta, settings: DropoutSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Dropout {
+            backend: PhantomData,
+            dropout: DropoutConfig::new(settings.rate).init(),
+            meta,
+            settings,
+        }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
+        Ok(by_rank!(x, &self.meta.instance, |t| self.forward(t, pass.is_training)))
     }
 }
 
-impl Parts for Dropout {
+impl<B: Backend> Parts for Dropout<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -69,19 +76,22 @@ impl Parts for Dropout {
     }
 }
 
-impl_component!(Dropout, "DeepLearning", "Dropout");
+impl_component!(Dropout);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::{Autodiff, NdArray};
     use percept_catalogue::Signal;
 
     #[test]
     fn zeroes_about_rate_while_training_only() {
-        let d = Dropout::new(
+        let d = Dropout::<Autodiff<NdArray>>::new(
             Meta::new("d", "Dropout", 1, Signal::new([1000])),
             DropoutSettings { rate: 0.25 },
+            &[],
+            &place(),
         );
         let device = Default::default();
         let x = Tensor::<Autodiff<NdArray>, 2>::ones([1, 1000], &device);

@@ -1,9 +1,12 @@
 //! `MaxPool`: the largest value of each window, channel by channel.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::MaxPoolSettings;
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::kernels;
 use crate::kernels::max_pool::Window;
@@ -11,26 +14,23 @@ use crate::value::Value;
 
 /// A MaxPool component: percept's max-pool kernel on the CPU backends, burn's `max_pool2d`
 /// elsewhere.
-#[derive(Module, Debug, Clone)]
-pub struct MaxPool {
+#[derive(Module, Debug)]
+pub struct MaxPool<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: MaxPoolSettings,
 }
 
-impl MaxPool {
-    /// A MaxPool component.
-    pub fn new(meta: Meta, settings: MaxPoolSettings) -> Self {
-        MaxPool { meta, settings }
-    }
+impl<B: Backend> MaxPool<B> {
 
     /// The maximum of each window.
     ///
     /// # Shapes
     /// - input: `[batch, channels, height, width]`
     /// - output: `[batch, channels, out_height, out_width]`
-    pub fn forward<B: Backend>(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let [_, _, height, width] = x.dims();
         kernels::max_pool::max_pool(x, self.window([height, width]))
     }
@@ -40,12 +40,23 @@ impl MaxPool {
         Window::new(plane, self.settings.size, self.settings.stride())
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for MaxPool<B> {
+    type Settings = MaxPoolSettings;
+
+    fn new(meta: Meta, settings: MaxPoolSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        MaxPool {
+            backend: PhantomData, meta, settings }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
         Ok(self.forward(x.tensor::<4>(&self.meta.instance)?).into())
     }
 }
 
-impl Parts for MaxPool {
+impl<B: Backend> Parts for MaxPool<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -59,19 +70,22 @@ impl Parts for MaxPool {
     }
 }
 
-impl_component!(MaxPool, "DeepLearning", "MaxPool");
+impl_component!(MaxPool);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
     #[test]
     fn takes_the_maximum_of_each_window() {
-        let pool = MaxPool::new(
+        let pool = MaxPool::<NdArray>::new(
             Meta::new("p", "MaxPool", 1, Signal::new([2, 2, 1])),
             MaxPoolSettings::new(2),
+            &[],
+            &place(),
         );
         let x = Tensor::<NdArray, 1>::from_floats(
             [

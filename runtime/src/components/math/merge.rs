@@ -1,26 +1,26 @@
 //! `Merge`: combines several inputs into one.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::{MergeOp, MergeSettings};
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, last_user_axis};
 
 /// A Merge component.
-#[derive(Module, Debug, Clone)]
-pub struct Merge {
+#[derive(Module, Debug)]
+pub struct Merge<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: MergeSettings,
 }
 
-impl Merge {
-    /// A Merge component.
-    pub fn new(meta: Meta, settings: MergeSettings) -> Self {
-        Merge { meta, settings }
-    }
+impl<B: Backend> Merge<B> {
 
     /// Concatenates along the user's last axis (features, or an image's channels), or adds or
     /// multiplies value by value.
@@ -28,7 +28,7 @@ impl Merge {
     /// # Shapes
     /// - inputs: `[batch, ...]`, equal but for the last user axis when concatenating
     /// - output: `[batch, ...]`
-    pub fn forward<B: Backend, const D: usize>(&self, inputs: Vec<Tensor<B, D>>) -> Tensor<B, D> {
+    pub fn forward<const D: usize>(&self, inputs: Vec<Tensor<B, D>>) -> Tensor<B, D> {
         match self.settings.op {
             MergeOp::Concat => Tensor::cat(inputs, last_user_axis(D)),
             MergeOp::Add => inputs
@@ -42,7 +42,17 @@ impl Merge {
         }
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, inputs: &[&Value<B>]) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for Merge<B> {
+    type Settings = MergeSettings;
+
+    fn new(meta: Meta, settings: MergeSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Merge {
+            backend: PhantomData, meta, settings }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
         let this = &self.meta.instance;
         fn typed<B: Backend, const D: usize>(
             inputs: &[&Value<B>],
@@ -59,7 +69,7 @@ impl Merge {
     }
 }
 
-impl Parts for Merge {
+impl<B: Backend> Parts for Merge<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -73,18 +83,21 @@ impl Parts for Merge {
     }
 }
 
-impl_component!(Merge, "Math", "Merge");
+impl_component!(Merge);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
-    fn merge(op: MergeOp) -> Merge {
-        Merge::new(
+    fn merge(op: MergeOp) -> Merge<NdArray> {
+        Merge::<NdArray>::new(
             Meta::new("m", "Merge", 1, Signal::new([1])),
             MergeSettings { op },
+            &[],
+            &place(),
         )
     }
 

@@ -1,40 +1,55 @@
 //! `Softmax`: probabilities over the last axis.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::{Activation, SoftmaxSettings};
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::components::deep_learning::activate;
 use crate::error::Result;
 use crate::value::{Value, by_rank};
 
 /// A Softmax component.
-#[derive(Module, Debug, Clone)]
-pub struct Softmax {
+#[derive(Module, Debug)]
+pub struct Softmax<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
 }
 
-impl Softmax {
-    /// A Softmax component.
-    pub fn new(meta: Meta, _settings: SoftmaxSettings) -> Self {
-        Softmax { meta }
-    }
+impl<B: Backend> Softmax<B> {
 
     /// `e^x / sum(e^x)` over the user's last axis.
     ///
     /// # Shapes
     /// - input and output: `[batch, ...]`
-    pub fn forward<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         activate(x, Activation::Softmax)
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for Softmax<B> {
+    type Settings = SoftmaxSettings;
+
+    fn new(meta: Meta, _settings: SoftmaxSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Softmax {
+            backend: PhantomData, meta }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
+        if pass.logits {
+            // The prediction's Softmax, left out so that training reads the logits.
+            return Ok(x.clone());
+        }
         Ok(by_rank!(x, &self.meta.instance, |t| self.forward(t)))
     }
 }
 
-impl Parts for Softmax {
+impl<B: Backend> Parts for Softmax<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -48,19 +63,22 @@ impl Parts for Softmax {
     }
 }
 
-impl_component!(Softmax, "Math", "Softmax");
+impl_component!(Softmax);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
     #[test]
     fn gives_probabilities_over_the_last_axis() {
-        let softmax = Softmax::new(
+        let softmax = Softmax::<NdArray>::new(
             Meta::new("s", "Softmax", 1, Signal::new([2])),
             SoftmaxSettings {},
+            &[],
+            &place(),
         );
         let x =
             Tensor::<NdArray, 2>::from_floats([[0.0, 2f32.ln()], [5.0, 5.0]], &Default::default());

@@ -1,37 +1,48 @@
 //! `Flatten`: every value of an element in one row.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::FlattenSettings;
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, to_user_axes};
 
 /// A Flatten component. Images flatten in the user's layout (height, width, channels), so a
 /// Dense after it sees the values in TensorFlow's order.
-#[derive(Module, Debug, Clone)]
-pub struct Flatten {
+#[derive(Module, Debug)]
+pub struct Flatten<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
 }
 
-impl Flatten {
-    /// A Flatten component.
-    pub fn new(meta: Meta, _settings: FlattenSettings) -> Self {
-        Flatten { meta }
-    }
+impl<B: Backend> Flatten<B> {
 
     /// Flattens a batch.
     ///
     /// # Shapes
     /// - input: `[batch, ...]`
     /// - output: `[batch, values per element]`
-    pub fn forward<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, 2> {
+    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, 2> {
         let batch = x.dims()[0];
         x.permute(to_user_axes::<D>()).reshape([batch as i32, -1])
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for Flatten<B> {
+    type Settings = FlattenSettings;
+
+    fn new(meta: Meta, _settings: FlattenSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Flatten {
+            backend: PhantomData, meta }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
         let this = &self.meta.instance;
         Ok(match x.rank() {
             1 => self.forward(x.tensor::<1>(this)?),
@@ -43,7 +54,7 @@ impl Flatten {
     }
 }
 
-impl Parts for Flatten {
+impl<B: Backend> Parts for Flatten<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -57,19 +68,22 @@ impl Parts for Flatten {
     }
 }
 
-impl_component!(Flatten, "Process", "Flatten");
+impl_component!(Flatten);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
     #[test]
     fn flattens_images_in_the_users_order() {
-        let flatten = Flatten::new(
+        let flatten = Flatten::<NdArray>::new(
             Meta::new("f", "Flatten", 1, Signal::new([4])),
             FlattenSettings {},
+            &[],
+            &place(),
         );
         // One image [h 1, w 2, c 2] stored channels first: channel 0 = [1, 2], channel 1 = [10, 20].
         let x = Tensor::<NdArray, 1>::from_floats([1.0, 2.0, 10.0, 20.0], &Default::default())

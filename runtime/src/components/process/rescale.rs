@@ -1,42 +1,53 @@
 //! `Rescale`: `x * scale + offset`.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::RescaleSettings;
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, by_rank};
 
 /// A Rescale component.
-#[derive(Module, Debug, Clone)]
-pub struct Rescale {
+#[derive(Module, Debug)]
+pub struct Rescale<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: RescaleSettings,
 }
 
-impl Rescale {
-    /// A Rescale component.
-    pub fn new(meta: Meta, settings: RescaleSettings) -> Self {
-        Rescale { meta, settings }
-    }
+impl<B: Backend> Rescale<B> {
 
     /// Rescales every value.
     ///
     /// # Shapes
     /// - input and output: `[batch, ...]`
-    pub fn forward<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         x.mul_scalar(self.settings.scale)
             .add_scalar(self.settings.offset)
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
+}
+
+impl<B: Backend> Builtin<B> for Rescale<B> {
+    type Settings = RescaleSettings;
+
+    fn new(meta: Meta, settings: RescaleSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Rescale {
+            backend: PhantomData, meta, settings }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
         Ok(by_rank!(x, &self.meta.instance, |t| self.forward(t)))
     }
 }
 
-impl Parts for Rescale {
+impl<B: Backend> Parts for Rescale<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -50,11 +61,12 @@ impl Parts for Rescale {
     }
 }
 
-impl_component!(Rescale, "Process", "Rescale");
+impl_component!(Rescale);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
@@ -64,7 +76,12 @@ mod tests {
             scale: 1.0 / 255.0,
             offset: -0.5,
         };
-        let rescale = Rescale::new(Meta::new("r", "Rescale", 1, Signal::new([3])), settings);
+        let rescale = Rescale::<NdArray>::new(
+            Meta::new("r", "Rescale", 1, Signal::new([3])),
+            settings,
+            &[],
+            &place(),
+        );
         let x = Tensor::<NdArray, 2>::from_floats([[0.0, 255.0, 51.0]], &Default::default());
         let y = rescale.forward(x).into_data().to_vec::<f32>().unwrap();
         for (got, want) in y.iter().zip([-0.5, 0.5, -0.3]) {

@@ -1,34 +1,34 @@
 //! `Reshape`: the same values in another per-element shape.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
+use percept_catalogue::Signal;
 use percept_catalogue::ReshapeSettings;
 
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, from_user_axes, to_user_axes};
 
 /// A Reshape component. Values keep their order in the user's layout (row-major
 /// `[height, width, channels]`), as TensorFlow's reshape does.
-#[derive(Module, Debug, Clone)]
-pub struct Reshape {
+#[derive(Module, Debug)]
+pub struct Reshape<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: ReshapeSettings,
 }
 
-impl Reshape {
-    /// A Reshape component with checked settings.
-    pub fn new(meta: Meta, settings: ReshapeSettings) -> Self {
-        Reshape { meta, settings }
-    }
+impl<B: Backend> Reshape<B> {
 
     /// Reshapes a batch.
     ///
     /// # Shapes
     /// - input: `[batch, ...]` of rank `I`
     /// - output: `[batch, ...shape]` of rank `O` = `shape.len() + 1`
-    pub fn forward<B: Backend, const I: usize, const O: usize>(
+    pub fn forward<const I: usize, const O: usize>(
         &self,
         x: Tensor<B, I>,
     ) -> Tensor<B, O> {
@@ -40,27 +40,37 @@ impl Reshape {
             .permute(from_user_axes::<O>())
     }
 
-    pub(crate) fn forward_value<B: Backend>(&self, x: &Value<B>) -> Result<Value<B>> {
-        let this = &self.meta.instance;
-        Ok(match x.rank() {
-            1 => self.reshape_from::<B, 1>(x.tensor(this)?),
-            2 => self.reshape_from::<B, 2>(x.tensor(this)?),
-            3 => self.reshape_from::<B, 3>(x.tensor(this)?),
-            _ => self.reshape_from::<B, 4>(x.tensor(this)?),
-        })
-    }
-
-    fn reshape_from<B: Backend, const I: usize>(&self, x: Tensor<B, I>) -> Value<B> {
+    fn reshape_from<const I: usize>(&self, x: Tensor<B, I>) -> Value<B> {
         match self.settings.shape.rank() {
-            0 => self.forward::<B, I, 1>(x).into(),
-            1 => self.forward::<B, I, 2>(x).into(),
-            2 => self.forward::<B, I, 3>(x).into(),
-            _ => self.forward::<B, I, 4>(x).into(),
+            0 => self.forward::<I, 1>(x).into(),
+            1 => self.forward::<I, 2>(x).into(),
+            2 => self.forward::<I, 3>(x).into(),
+            _ => self.forward::<I, 4>(x).into(),
         }
     }
 }
 
-impl Parts for Reshape {
+impl<B: Backend> Builtin<B> for Reshape<B> {
+    type Settings = ReshapeSettings;
+
+    fn new(meta: Meta, settings: ReshapeSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Reshape {
+            backend: PhantomData, meta, settings }
+    }
+
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        let x = inputs[0];
+        let this = &self.meta.instance;
+        Ok(match x.rank() {
+            1 => self.reshape_from::<1>(x.tensor(this)?),
+            2 => self.reshape_from::<2>(x.tensor(this)?),
+            3 => self.reshape_from::<3>(x.tensor(this)?),
+            _ => self.reshape_from::<4>(x.tensor(this)?),
+        })
+    }
+}
+
+impl<B: Backend> Parts for Reshape<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -74,18 +84,27 @@ impl Parts for Reshape {
     }
 }
 
-impl_component!(Reshape, "Process", "Reshape");
+impl_component!(Reshape);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::{Pass, place};
+
+    const PASS: Pass = Pass {
+        is_training: false,
+        capture: false,
+        logits: false,
+    };
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
-    fn reshape(shape: &[usize]) -> Reshape {
-        Reshape::new(
+    fn reshape(shape: &[usize]) -> Reshape<NdArray> {
+        Reshape::<NdArray>::new(
             Meta::new("r", "Reshape", 1, Signal::new(shape)),
             ReshapeSettings::new(shape),
+            &[],
+            &place(),
         )
     }
 
@@ -94,14 +113,14 @@ mod tests {
         // [1, 4] -> [2, 1, 2] (h, w, c): channels last in the user's layout, so the values
         // 0 1 2 3 are pixel (0,0) channels 0 1, then pixel (1,0) channels 0 1.
         let x = Tensor::<NdArray, 2>::from_floats([[0.0, 1.0, 2.0, 3.0]], &Default::default());
-        let y = reshape(&[2, 1, 2]).forward_value(&x.into()).unwrap();
+        let y = reshape(&[2, 1, 2]).forward_value(&[&x.into()], PASS).unwrap();
         assert_eq!(y.dims(), [1, 2, 2, 1], "channels first inside");
         assert_eq!(
             y.first_element().to_vec::<f32>().unwrap(),
             [0.0, 1.0, 2.0, 3.0]
         );
         // and back to flat
-        let flat = reshape(&[4]).forward_value(&y).unwrap();
+        let flat = reshape(&[4]).forward_value(&[&y], PASS).unwrap();
         assert_eq!(flat.dims(), [1, 4]);
         assert_eq!(
             flat.into_user_data().to_vec::<f32>().unwrap(),
@@ -112,7 +131,7 @@ mod tests {
     #[test]
     fn reshapes_to_a_scalar() {
         let x = Tensor::<NdArray, 2>::from_floats([[5.0], [6.0]], &Default::default());
-        let y = reshape(&[]).forward_value(&x.into()).unwrap();
+        let y = reshape(&[]).forward_value(&[&x.into()], PASS).unwrap();
         assert_eq!(y.dims(), [2]);
     }
 }

@@ -1,29 +1,27 @@
 //! `Classification`: softmax cross-entropy and accuracy.
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
-use percept_catalogue::ClassificationSettings;
+use percept_catalogue::{ClassificationSettings, Signal};
 
 use super::BatchLoss;
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Meta, Parts, Pass, Place, impl_component};
 use crate::error::Result;
 use crate::value::Value;
 
 /// A Classification component.
-#[derive(Module, Debug, Clone)]
-pub struct Classification {
+#[derive(Module, Debug)]
+pub struct Classification<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: ClassificationSettings,
 }
 
-impl Classification {
-    /// A Classification component.
-    pub fn new(meta: Meta, settings: ClassificationSettings) -> Self {
-        Classification { meta, settings }
-    }
-
+impl<B: Backend> Classification<B> {
     /// The settings.
     pub fn settings(&self) -> &ClassificationSettings {
         &self.settings
@@ -35,7 +33,7 @@ impl Classification {
     /// # Shapes
     /// - logits: `[batch, classes]` (the prediction before any softmax)
     /// - labels: `[batch]` class indices (as floats)
-    pub fn forward<B: Backend>(&self, logits: Tensor<B, 2>, labels: Tensor<B, 1>) -> BatchLoss<B> {
+    pub fn forward(&self, logits: Tensor<B, 2>, labels: Tensor<B, 1>) -> BatchLoss<B> {
         let [batch, _] = logits.dims();
         let targets = labels.int().reshape([batch, 1]);
         let log_probs = log_softmax(logits.clone(), 1);
@@ -48,7 +46,7 @@ impl Classification {
     }
 
     /// The same for one-hot (or probability) labels `[batch, classes]`.
-    pub fn forward_one_hot<B: Backend>(
+    pub fn forward_one_hot(
         &self,
         logits: Tensor<B, 2>,
         labels: Tensor<B, 2>,
@@ -66,7 +64,7 @@ impl Classification {
         }
     }
 
-    pub(crate) fn forward_value<B: Backend>(
+    pub(crate) fn loss_value(
         &self,
         logits: &Value<B>,
         labels: &Value<B>,
@@ -88,7 +86,24 @@ impl Classification {
     }
 }
 
-impl Parts for Classification {
+impl<B: Backend> Builtin<B> for Classification<B> {
+    type Settings = ClassificationSettings;
+
+    fn new(meta: Meta, settings: ClassificationSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Classification {
+            backend: PhantomData,
+            meta,
+            settings,
+        }
+    }
+
+    /// The loss of the prediction (the first input) against the labels (the second).
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        Ok(self.loss_value(inputs[0], inputs[1])?.loss.into())
+    }
+}
+
+impl<B: Backend> Parts for Classification<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -102,18 +117,21 @@ impl Parts for Classification {
     }
 }
 
-impl_component!(Classification, "Train", "Classification");
+impl_component!(Classification);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
 
-    fn classification() -> Classification {
-        Classification::new(
+    fn classification() -> Classification<NdArray> {
+        Classification::<NdArray>::new(
             Meta::new("t", "Classification", 1, Signal::new([])),
             Default::default(),
+            &[],
+            &place(),
         )
     }
 

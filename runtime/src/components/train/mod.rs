@@ -1,19 +1,11 @@
 //! Training components: what the model is trained to do.
 //!
-//! - [`Classification`]: softmax cross-entropy, reports accuracy.
-//! - [`Regression`]: mean squared error, reports R².
-//!
 //! Each computes its loss and metric for a batch; the training loop (`crate::training`) drives
 //! them.
 
-mod classification;
-mod regression;
+percept_catalogue::__builtins!(declare_family, Train);
 
-pub use classification::Classification;
-pub use percept_catalogue::{
-    ClassificationSettings, Optimizer, RegressionSettings, TrainingSettings,
-};
-pub use regression::Regression;
+pub use percept_catalogue::{Optimizer, TrainingSettings};
 
 use burn::prelude::*;
 

@@ -1,28 +1,26 @@
 //! `Regression`: mean squared error and R².
 
+use std::marker::PhantomData;
+
 use burn::prelude::*;
-use percept_catalogue::RegressionSettings;
+use percept_catalogue::{RegressionSettings, Signal};
 
 use super::BatchLoss;
-use crate::component::{Meta, Parts, impl_component};
+use crate::component::{Builtin, Meta, Parts, Pass, Place, impl_component};
 use crate::error::Result;
 use crate::value::Value;
 
 /// A Regression component.
-#[derive(Module, Debug, Clone)]
-pub struct Regression {
+#[derive(Module, Debug)]
+pub struct Regression<B: Backend> {
+    backend: PhantomData<B>,
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
     settings: RegressionSettings,
 }
 
-impl Regression {
-    /// A Regression component.
-    pub fn new(meta: Meta, settings: RegressionSettings) -> Self {
-        Regression { meta, settings }
-    }
-
+impl<B: Backend> Regression<B> {
     /// The settings.
     pub fn settings(&self) -> &RegressionSettings {
         &self.settings
@@ -32,7 +30,7 @@ impl Regression {
     ///
     /// # Shapes
     /// - prediction and targets: `[batch, values]`
-    pub fn forward<B: Backend>(
+    pub fn forward(
         &self,
         prediction: Tensor<B, 2>,
         targets: Tensor<B, 2>,
@@ -53,7 +51,7 @@ impl Regression {
         BatchLoss { loss, sums }
     }
 
-    pub(crate) fn forward_value<B: Backend>(
+    pub(crate) fn loss_value(
         &self,
         prediction: &Value<B>,
         targets: &Value<B>,
@@ -73,7 +71,24 @@ impl Regression {
     }
 }
 
-impl Parts for Regression {
+impl<B: Backend> Builtin<B> for Regression<B> {
+    type Settings = RegressionSettings;
+
+    fn new(meta: Meta, settings: RegressionSettings, _inputs: &[Signal], _place: &Place<'_, B>) -> Self {
+        Regression {
+            backend: PhantomData,
+            meta,
+            settings,
+        }
+    }
+
+    /// The loss of the prediction (the first input) against the labels (the second).
+    fn forward_value(&self, inputs: &[&Value<B>], _pass: Pass) -> Result<Value<B>> {
+        Ok(self.loss_value(inputs[0], inputs[1])?.loss.into())
+    }
+}
+
+impl<B: Backend> Parts for Regression<B> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -87,11 +102,12 @@ impl Parts for Regression {
     }
 }
 
-impl_component!(Regression, "Train", "Regression");
+impl_component!(Regression);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::place;
     use crate::components::train::MetricSums;
     use burn::backend::NdArray;
     use percept_catalogue::Signal;
@@ -99,9 +115,11 @@ mod tests {
     #[test]
     fn mean_squared_error_and_r_squared() {
         let device = Default::default();
-        let r = Regression::new(
+        let r = Regression::<NdArray>::new(
             Meta::new("t", "Regression", 1, Signal::new([])),
             Default::default(),
+            &[],
+            &place(),
         );
         let prediction = Tensor::<NdArray, 2>::from_floats([[1.0], [2.0], [4.0]], &device);
         let targets = Tensor::<NdArray, 2>::from_floats([[1.0], [2.0], [3.0]], &device);
