@@ -38,14 +38,13 @@ pub struct Checked<'a> {
     pub customs: Vec<Option<&'a Resolved>>,
     /// Each entry's settings, where they are valid.
     pub settings: Vec<Option<Settings>>,
-    /// Each Data entry's shape read from its file at expansion time, to pass on to the runtime
-    /// so that it need not read the header again.
-    pub file_shapes: Vec<Option<Shape>>,
     /// Every data file whose header was read, so that the expansion can make cargo rebuild
     /// the model when one changes.
     pub files_read: Vec<std::path::PathBuf>,
     /// Each entry's output, where known.
     pub outputs: Vec<Option<Signal>>,
+    /// Who feeds whom, when the wiring is valid.
+    pub wiring: Option<Wiring>,
     /// Every error, in the order found.
     pub errors: Vec<Error>,
 }
@@ -148,7 +147,6 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
     };
 
     let mut outputs: Vec<Option<Signal>> = vec![None; n];
-    let mut file_shapes: Vec<Option<Shape>> = vec![None; n];
     let mut files_read = Vec::new();
     if let Some(Wiring { inputs, order, .. }) = &wiring {
         for &i in order {
@@ -173,13 +171,10 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
                     Ok(header) => {
                         files_read.push(file.clone());
                         let found = Shape::from(header.element_shape);
-                        if let Err(e) =
-                            data.resolve_file_shape(&entry.name.to_string(), found.clone())
-                        {
+                        if let Err(e) = data.resolve_file_shape(&entry.name.to_string(), found) {
                             errors.push(at(relative(e.to_string())));
                             continue;
                         }
-                        file_shapes[i] = Some(found);
                     }
                     // Only a missing file is helped by declaring the shape; a malformed one
                     // would fail at run time as well, and its message says what is wrong.
@@ -222,9 +217,9 @@ pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
     Checked {
         customs,
         settings,
-        file_shapes,
         files_read,
         outputs,
+        wiring,
         errors,
     }
 }

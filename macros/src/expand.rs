@@ -119,24 +119,26 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
     } else {
         let adds = model.entries.iter().enumerate().map(|(i, entry)| {
             let instance = entry.name.to_string();
-            let ty = entry.ty.to_string();
-            let mut pairs: Vec<TokenStream> = entry
-                .settings
-                .iter()
-                .map(|s| pair(&s.key.to_string(), &s.value))
-                .collect();
-            if let Some(shape) = &checked.file_shapes[i] {
-                // Read from the file's header at expansion: no need to read it again.
-                pairs.push(pair("shape", &Written::List(shape.dims().iter().map(|&d| d as u64).collect())));
-            }
             let inputs = entry.inputs.iter().map(ToString::to_string);
             if let Some(custom) = checked.customs[i] {
                 return add_custom(entry, custom);
             }
+            // The typed settings as checked, a data file's shape included (read from its
+            // header at expansion: no need to read it again).
+            let settings = checked.settings[i]
+                .as_ref()
+                .expect("a model without errors has every setting");
+            let settings = crate::tokens::expression(settings).unwrap_or_else(|e| {
+                syn::Error::new(
+                    entry.ty.span(),
+                    format!("percept cannot write these settings: {e} (please report this)"),
+                )
+                .to_compile_error()
+            });
             quote! {
                 .add(
                     #instance,
-                    ::percept::catalogue::Settings::from_written(#ty, &[#(#pairs),*]).expect("`model!` checked these settings"),
+                    #settings,
                     &[#(#inputs),*],
                 )
             }
@@ -146,6 +148,33 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
                 .base_dir(::core::env!("CARGO_MANIFEST_DIR"))
                 #(#adds)*
         }
+    };
+    // The builder with what the compile-time check found, so that `new()` does not check the
+    // model again.
+    let checked_builder = match (&checked.wiring, failed) {
+        (Some(wiring), false) => {
+            let outputs = checked.outputs.iter().map(|o| {
+                let signal = o.as_ref().expect("a model without errors has every output");
+                crate::tokens::expression(signal).expect("a signal is plain data")
+            });
+            let lists = |lists: &[Vec<usize>]| -> Vec<TokenStream> {
+                lists.iter().map(|l| quote!(::std::vec![#(#l),*])).collect()
+            };
+            let (inputs, consumers) = (lists(&wiring.inputs), lists(&wiring.consumers));
+            let (order, training) = (&wiring.order, wiring.training);
+            quote! {
+                Self::builder().checked_at_compile_time(
+                    ::percept::catalogue::Wiring {
+                        inputs: ::std::vec![#(#inputs),*],
+                        consumers: ::std::vec![#(#consumers),*],
+                        order: ::std::vec![#(#order),*],
+                        training: #training,
+                    },
+                    ::std::vec![#(#outputs),*],
+                )
+            }
+        }
+        _ => quote!(Self::builder()),
     };
     let module_doc = format!(
         "The components of [`{name_text}`], one struct each, named as PerceptiLabs names its classes."
@@ -213,7 +242,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
             /// Initialises every component on `device` (from the Training component's seed);
             /// reads no data.
             pub fn new(device: &B::Device) -> Self where B: #rt::Engine {
-                Self::from_model(<B as #rt::Engine>::build(Self::builder(), device).expect("`model!` checked this model"))
+                Self::from_model(<B as #rt::Engine>::build(#checked_builder, device).expect("`model!` checked this model"))
             }
 
             /// Runs the first data element through every component (see `Model::preview`).
@@ -424,29 +453,6 @@ fn text(value: &Written) -> String {
                 .map(|(k, v)| format!("{k}: {}", text(v)))
                 .collect();
             format!("{name} {{ {} }}", fields.join(", "))
-        }
-    }
-}
-
-/// `("key".to_string(), Written::...)`.
-fn pair(key: &str, value: &Written) -> TokenStream {
-    let value = written(value);
-    quote!((::std::string::String::from(#key), #value))
-}
-
-fn written(value: &Written) -> TokenStream {
-    let w = quote!(::percept::catalogue::Written);
-    match value {
-        Written::Integer(n) => quote!(#w::Integer(#n)),
-        Written::Float(x) => quote!(#w::Float(#x)),
-        Written::Bool(b) => quote!(#w::Bool(#b)),
-        Written::Text(t) => quote!(#w::Text(::std::string::String::from(#t))),
-        Written::List(dims) => quote!(#w::List(::std::vec![#(#dims),*])),
-        Written::Name(n) => quote!(#w::Name(::std::string::String::from(#n))),
-        Written::Range(a, b) => quote!(#w::Range(#a, #b)),
-        Written::Struct(name, fields) => {
-            let fields = fields.iter().map(|(k, v)| pair(k, v));
-            quote!(#w::Struct(::std::string::String::from(#name), ::std::vec![#(#fields),*]))
         }
     }
 }

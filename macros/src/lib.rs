@@ -11,6 +11,7 @@ mod ast;
 mod check;
 mod component;
 mod expand;
+mod tokens;
 
 use proc_macro::TokenStream;
 

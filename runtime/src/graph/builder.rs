@@ -38,6 +38,8 @@ pub struct ModelBuilder {
     entries: Vec<(String, Settings, Vec<String>)>,
     /// The code of each custom entry, by entry index.
     customs: Vec<Option<CustomEntry>>,
+    /// The wiring and outputs `model!` found, when it checked these entries at compile time.
+    checked: Option<(Wiring, Vec<Signal>)>,
 }
 
 /// A custom component's code, for the backend it was added for.
@@ -67,6 +69,7 @@ impl ModelBuilder {
             base_dir: PathBuf::from("."),
             entries: Vec::new(),
             customs: Vec::new(),
+            checked: None,
         }
     }
 
@@ -118,6 +121,16 @@ impl ModelBuilder {
             code: Arc::new(code),
             backend: std::any::type_name::<B>(),
         }));
+        self
+    }
+
+    /// The wiring and every component's output, as `model!` found them when it checked
+    /// these same entries at compile time: [`check`](Self::check) and
+    /// [`build`](Self::build) then take them instead of checking the model again. For the
+    /// code `model!` generates; entries added after this are not covered.
+    #[doc(hidden)]
+    pub fn checked_at_compile_time(mut self, wiring: Wiring, outputs: Vec<Signal>) -> Self {
+        self.checked = Some((wiring, outputs));
         self
     }
 
@@ -188,7 +201,11 @@ impl ModelBuilder {
     }
 
     /// Checks names, wiring and shapes, giving the plan of the model.
-    pub fn check(self) -> Result<Plan> {
+    pub fn check(mut self) -> Result<Plan> {
+        if let Some((wiring, outputs)) = self.checked.take() {
+            let settings = self.entries.iter().map(|(_, s, _)| s.clone()).collect();
+            return Ok(self.plan(settings, wiring, outputs));
+        }
         let names: Vec<&str> = self.entries.iter().map(|(n, _, _)| n.as_str()).collect();
         let wanted: Vec<Vec<&str>> = self
             .entries
@@ -236,7 +253,27 @@ impl ModelBuilder {
                 .collect();
             outputs[i] = Some(settings[i].infer(instance, &named)?);
         }
+        let outputs = outputs
+            .into_iter()
+            .map(|o| o.expect("every component was inferred"))
+            .collect();
+        let wiring = Wiring {
+            inputs,
+            consumers,
+            order,
+            training,
+        };
+        Ok(self.plan(settings, wiring, outputs))
+    }
 
+    /// The plan of these entries, with their settings, wiring and outputs.
+    fn plan(self, settings: Vec<Settings>, wiring: Wiring, outputs: Vec<Signal>) -> Plan {
+        let Wiring {
+            inputs,
+            consumers,
+            order,
+            training,
+        } = wiring;
         let data = (0..self.entries.len())
             .filter(|&i| matches!(settings[i], Settings::Data(_)))
             .collect();
@@ -253,18 +290,18 @@ impl ModelBuilder {
                     settings,
                     inputs,
                     consumers,
-                    output: output.expect("every component was inferred"),
+                    output,
                 },
             )
             .collect();
-        Ok(Plan {
+        Plan {
             name: self.name,
             entries,
             order,
             training,
             data,
             base_dir: self.base_dir,
-        })
+        }
     }
 }
 
