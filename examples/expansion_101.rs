@@ -1,6 +1,8 @@
 //! A model of 101 components, wired in a chain, to measure what `model!` costs at compile
 //! time (the book's "Performance" page gives the figures and the command). Running it
-//! times `new()` (the median of 21 rounds), previews the model once and prints its summary.
+//! times `new()` and the run-time check that `new()` no longer runs (`builder().check()`,
+//! what a `ModelBuilder` of the same entries runs), the median of 21 rounds each, previews the
+//! model once and prints its summary.
 
 use percept::prelude::*;
 

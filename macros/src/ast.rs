@@ -70,6 +70,29 @@ pub struct SettingAst {
     pub tokens: TokenStream,
 }
 
+/// What comes before a model's `{ ... }`: enough to emit the model's struct when the rest
+/// does not parse.
+pub struct ModelHead {
+    /// Doc comments and other attributes of the model.
+    pub attrs: Vec<Attribute>,
+    /// The visibility of the generated items.
+    pub vis: Visibility,
+    /// The model's name.
+    pub name: Ident,
+}
+
+impl Parse for ModelHead {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let head = ModelHead {
+            attrs: input.call(Attribute::parse_outer)?,
+            vis: input.parse()?,
+            name: input.parse()?,
+        };
+        input.parse::<proc_macro2::TokenStream>()?;
+        Ok(head)
+    }
+}
+
 impl Parse for ModelInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;

@@ -11,6 +11,30 @@ use crate::ast::Entry;
 use crate::ast::ModelInput;
 use crate::check::Checked;
 
+/// On a parse error: the error, and the model's struct with its methods (never run), so that
+/// code that names the model, calls `new()` or `run()` adds no error of its own.
+pub fn stub(tokens: TokenStream, error: syn::Error) -> TokenStream {
+    let Ok(head) = syn::parse2::<crate::ast::ModelHead>(tokens) else {
+        return error.to_compile_error();
+    };
+    let model = ModelInput {
+        resolved: Vec::new(),
+        attrs: head.attrs,
+        vis: head.vis,
+        name: head.name,
+        entries: Vec::new(),
+    };
+    let checked = Checked {
+        customs: Vec::new(),
+        settings: Vec::new(),
+        files_read: Vec::new(),
+        outputs: Vec::new(),
+        wiring: None,
+        errors: vec![error],
+    };
+    expand(&model, &checked)
+}
+
 /// The model's code, with the errors (if any) as `compile_error!`s next to it.
 pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
     let failed = !checked.errors.is_empty();

@@ -25,7 +25,7 @@ pub fn model(input: TokenStream) -> TokenStream {
     };
     let mut model = match syn::parse2::<ast::ModelInput>(rest.clone()) {
         Ok(model) => model,
-        Err(e) => return e.to_compile_error().into(),
+        Err(e) => return expand::stub(rest, e).into(),
     };
     model.resolved = resolved;
     // A type `model!` does not know is asked about through the callback `#[component]` made

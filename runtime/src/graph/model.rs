@@ -1,7 +1,7 @@
 //! A built model: its components, their wiring, and what can be done with it.
 
-use std::any::Any;
-use std::path::Path;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use burn::module::AutodiffModule;
@@ -9,19 +9,14 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use percept_catalogue::Shape;
 
-use super::builder::ModelBuilder;
 use super::plan::Plan;
-use super::summary::Summary;
 use crate::backend::{DefaultBackend, TrainingBackend};
 use crate::component::Pass;
 use crate::components::Node;
 use crate::components::custom::CustomCode;
 use crate::components::data::{Data, Dataset};
 use crate::error::{Error, Result};
-use crate::training::Progress;
 use crate::value::{Value, push_element};
-use crate::view::Watch;
-use crate::view::live::Live;
 
 /// The components of a model, as one burn module (what the optimizer updates and the recorder
 /// saves).
@@ -33,7 +28,7 @@ pub struct Graph<B: Backend> {
 
 /// A model: a checked graph of components on a burn backend.
 ///
-/// Build one with [`ModelBuilder`] (or `model!`). On `TrainingBackend` it can be trained with
+/// Build one with [`ModelBuilder`](super::ModelBuilder) (or `model!`). On `TrainingBackend` it can be trained with
 /// `run()`; on any backend it can be previewed, evaluated, asked for predictions, summarised,
 /// saved and loaded.
 #[derive(Debug, Clone)]
@@ -43,9 +38,35 @@ pub struct Model<B: Backend> {
     /// The code of each custom component, by component index.
     pub(crate) codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
     pub(crate) device: B::Device,
-    pub(crate) progress: Progress,
-    /// What a dashboard watching the model shows.
-    pub(crate) live: Option<Arc<Live>>,
+    /// What the training and view layers attach to the model for its runs (how training
+    /// shows progress, a dashboard watching it).
+    pub(crate) extensions: Extensions,
+}
+
+/// Values other layers attach to a model, one per type, as `http::Extensions` holds a
+/// request's: the graph keeps them for those layers (training's `Progress`, the view's
+/// dashboard) without depending on them. Clones share the values.
+#[derive(Clone, Default)]
+pub(crate) struct Extensions(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Extensions {
+    /// Attaches `value`, replacing any earlier value of its type.
+    pub(crate) fn insert<T: Any + Send + Sync>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    /// The value of type `T`, if one is attached.
+    pub(crate) fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extensions")
+            .field("attached", &self.0.len())
+            .finish()
+    }
 }
 
 /// The file the parameters are saved in, inside the directory given to `save`.
@@ -66,8 +87,7 @@ impl<B: Backend> Model<B> {
             plan: Arc::new(plan),
             codes,
             device,
-            progress: Progress::default(),
-            live: None,
+            extensions: Extensions::default(),
         }
     }
 
@@ -112,17 +132,6 @@ impl<B: Backend> Model<B> {
             Node::Data(data) => Some(data),
             _ => None,
         }
-    }
-
-    /// How `run()` shows its progress (by default a bar on a terminal, lines elsewhere).
-    pub fn set_progress(&mut self, progress: Progress) {
-        self.progress = progress;
-    }
-
-    /// Shows the next runs and evaluations on `dashboard` (a [`Dashboard`](crate::view::Watch)
-    /// with the feature `dashboard`).
-    pub fn set_dashboard(&mut self, dashboard: &impl Watch) {
-        dashboard.attach(self);
     }
 
     /// The total number of stored values: trainable parameters and running statistics.
@@ -380,11 +389,6 @@ impl<B: Backend> Model<B> {
         Ok(Value::from_values(internal, dims[0], element, &self.device))
     }
 
-    /// A Keras-style table: component, class name, output shape, parameters, and the total.
-    pub fn summary(&self) -> Summary {
-        Summary::of(self)
-    }
-
     /// Who feeds whom: `(input, component)` by instance name, in declaration order.
     pub fn edges(&self) -> Vec<(String, String)> {
         let entries = &self.plan.entries;
@@ -396,35 +400,6 @@ impl<B: Backend> Model<B> {
                     .map(|&i| (entries[i].instance.clone(), e.instance.clone()))
             })
             .collect()
-    }
-
-    /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
-    /// (burn's named MessagePack format, full precision) and a manifest `model.json` that
-    /// records the checksum of `model.mpk` and the model's structure (each component's
-    /// instance name, class name, type, inputs, output shape, parameter names and shapes, and
-    /// its settings for information).
-    ///
-    /// The save is atomic: the new files are written beside the old ones, flushed to disk,
-    /// and switched to by one rename, so that a save interrupted at any point (a crash,
-    /// `kill -9`) leaves either the whole previous save or the whole new one.
-    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        crate::persist::model::save(self, dir.as_ref())
-    }
-
-    /// Loads the parameters saved by [`save`](Model::save) in `dir` into this model, after
-    /// checking the files against their checksums and the saved structure and parameter
-    /// shapes against this model's (settings aside, so a model saved after training loads
-    /// into a declaration with other training settings). Saves of older percepts (a
-    /// `model.json` without checksums) load with the structure and shape checks alone.
-    pub fn load_parameters(self, dir: impl AsRef<Path>) -> Result<Self> {
-        crate::persist::model::load(self, dir.as_ref())
-    }
-}
-
-impl ModelBuilder {
-    /// Builds the model and loads the parameters saved in `dir` by [`Model::save`].
-    pub fn load<B: Backend>(self, dir: impl AsRef<Path>, device: &B::Device) -> Result<Model<B>> {
-        self.build::<B>(device)?.load_parameters(dir)
     }
 }
 
@@ -442,8 +417,7 @@ impl<B: AutodiffBackend> Model<B> {
                 .map(|code| code.as_ref().map(|c| c.valid()))
                 .collect(),
             device: self.device.clone(),
-            progress: self.progress,
-            live: self.live.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 }

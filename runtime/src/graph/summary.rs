@@ -30,6 +30,13 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
 }
 
+impl<B: Backend> Model<B> {
+    /// A Keras-style table: component, class name, output shape, parameters, and the total.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+}
+
 impl Summary {
     pub(crate) fn of<B: Backend>(model: &Model<B>) -> Self {
         let plan = model.plan();

@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 
 use crate::components::Node;
 use crate::error::{Error, Result};
-use crate::graph::Model;
 use crate::graph::model::{Graph, STRUCTURE_FILE, WEIGHTS_FILE};
+use crate::graph::{Model, ModelBuilder};
 
 /// The manifest field of the model's name.
 const MODEL_FIELD: &str = "model";
@@ -72,6 +72,37 @@ impl SavedEntry {
             &other.output,
             other.parameters,
         )
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// Saves the model into `dir` (created if needed): its parameters in `model.mpk`
+    /// (burn's named MessagePack format, full precision) and a manifest `model.json` that
+    /// records the checksum of `model.mpk` and the model's structure (each component's
+    /// instance name, class name, type, inputs, output shape, parameter names and shapes, and
+    /// its settings for information).
+    ///
+    /// The save is atomic: the new files are written beside the old ones, flushed to disk,
+    /// and switched to by one rename, so that a save interrupted at any point (a crash,
+    /// `kill -9`) leaves either the whole previous save or the whole new one.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        self::save(self, dir.as_ref())
+    }
+
+    /// Loads the parameters saved by [`save`](Model::save) in `dir` into this model, after
+    /// checking the files against their checksums and the saved structure and parameter
+    /// shapes against this model's (settings aside, so a model saved after training loads
+    /// into a declaration with other training settings). Saves of older percepts (a
+    /// `model.json` without checksums) load with the structure and shape checks alone.
+    pub fn load_parameters(self, dir: impl AsRef<Path>) -> Result<Self> {
+        self::load(self, dir.as_ref())
+    }
+}
+
+impl ModelBuilder {
+    /// Builds the model and loads the parameters saved in `dir` by [`Model::save`].
+    pub fn load<B: Backend>(self, dir: impl AsRef<Path>, device: &B::Device) -> Result<Model<B>> {
+        self.build::<B>(device)?.load_parameters(dir)
     }
 }
 

@@ -136,7 +136,7 @@ impl<B: Backend> Model<B> {
             classification,
             regression,
         };
-        if let Some(live) = &self.live {
+        if let Some(live) = self.live() {
             live.evaluated(&evaluation);
         }
         Ok(evaluation)
@@ -256,7 +256,7 @@ impl<B: AutodiffBackend> Model<B> {
 
     fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
         let result = self.train_checked(settings, resume);
-        if let Some(live) = &self.live {
+        if let Some(live) = self.live() {
             live.finished(result.as_ref().err());
         }
         result
@@ -344,10 +344,10 @@ impl<B: AutodiffBackend> Model<B> {
             }
         }
         let mut reporter =
-            progress::Reporter::new(self.progress, settings.epochs, steps, report.regression);
+            progress::Reporter::new(self.progress(), settings.epochs, steps, report.regression);
         let mut publisher = self
-            .live
-            .clone()
+            .live()
+            .cloned()
             .map(|live| Publisher::begin(live, &report, settings.epochs));
         // The last parameters whose training loss was found finite, restored if a loss stops
         // being finite. (Cloning a module clones tensor handles; the update that follows

@@ -7,6 +7,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::report::{EpochStats, TrainingReport};
+use crate::graph::Model;
 
 /// How training shows its progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,6 +32,18 @@ pub(crate) struct Reporter {
     started: Instant,
     samples: usize,
     header_shown: bool,
+}
+
+impl<B: burn::prelude::Backend> Model<B> {
+    /// How `run()` shows its progress (by default a bar on a terminal, lines elsewhere).
+    pub fn set_progress(&mut self, progress: Progress) {
+        self.extensions.insert(progress);
+    }
+
+    /// How `run()` shows its progress.
+    pub(crate) fn progress(&self) -> Progress {
+        self.extensions.get().copied().unwrap_or_default()
+    }
 }
 
 impl Reporter {

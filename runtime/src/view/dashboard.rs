@@ -128,7 +128,7 @@ impl Drop for Dashboard {
 
 impl super::Watch for Dashboard {
     fn attach<B: Backend>(&self, model: &mut Model<B>) {
-        model.live = Some(self.live.clone());
+        model.extensions.insert(self.live.clone());
     }
 }
 

@@ -42,3 +42,16 @@ pub trait Watch {
     /// Shows `model`'s next runs and evaluations.
     fn attach<B: burn::prelude::Backend>(&self, model: &mut crate::Model<B>);
 }
+
+impl<B: burn::prelude::Backend> crate::Model<B> {
+    /// Shows the next runs and evaluations on `dashboard` (a [`Dashboard`](crate::view::Watch)
+    /// with the feature `dashboard`).
+    pub fn set_dashboard(&mut self, dashboard: &impl Watch) {
+        dashboard.attach(self);
+    }
+
+    /// What a dashboard watching the model shows, if one is attached.
+    pub(crate) fn live(&self) -> Option<&std::sync::Arc<live::Live>> {
+        self.extensions.get()
+    }
+}
