@@ -130,6 +130,21 @@ fn main() -> Result<(), percept::Error> {
         times[times.len() / 2],
         times.len()
     );
+    let mut checks: Vec<std::time::Duration> = (0..21)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let plan = DeepChain::<DefaultBackend>::builder().check();
+            let elapsed = start.elapsed();
+            plan.expect("the model is valid");
+            elapsed
+        })
+        .collect();
+    checks.sort();
+    println!(
+        "the run-time check new() skips: {:.2?} (median of {})",
+        checks[checks.len() / 2],
+        checks.len()
+    );
     let model = DeepChain::<DefaultBackend>::new(&device);
     model.preview()?;
     println!(
