@@ -23,6 +23,7 @@
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
 
 mod activation;
+pub mod check;
 mod components;
 mod error;
 mod optimizer;
@@ -40,7 +41,7 @@ pub use optimizer::Optimizer;
 pub use shape::{Input, MAX_RANK, Shape, Signal};
 pub use signature::{Dim, Op, Signature, SignatureError};
 pub use wiring::{Wiring, WiringError, wire};
-pub use written::{FieldKind, SettingError, Written};
+pub use written::{FieldKind, SettingError, ValueError, ValuePart, Written};
 
 /// What `percept-macros` uses beyond the public API: not part of it, and may change.
 #[doc(hidden)]

@@ -4,7 +4,7 @@
 use crate::activation::Activation;
 use crate::optimizer::Optimizer;
 use crate::shape::Shape;
-use crate::written::{Written, closest};
+use crate::written::{ValueError, ValuePart, Written, closest};
 
 pub(crate) fn integer(key: &str, value: &Written) -> Result<usize, String> {
     match value {
@@ -69,7 +69,7 @@ pub(crate) fn activation(key: &str, value: &Written) -> Result<Activation, Strin
     Ok(Activation::from_name(Activation::NAMES[index]).expect("a listed name"))
 }
 
-pub(crate) fn optimizer(value: &Written) -> Result<Optimizer, String> {
+pub(crate) fn optimizer(value: &Written) -> Result<Optimizer, ValueError> {
     let (name, fields) = match value {
         Written::Struct(name, fields) => (name.as_str(), fields.as_slice()),
         Written::Name(name) => (name.as_str(), &[][..]),
@@ -77,7 +77,8 @@ pub(crate) fn optimizer(value: &Written) -> Result<Optimizer, String> {
             return Err(format!(
                 "`optimizer` takes one of {}, found {other}",
                 list(Optimizer::NAMES)
-            ));
+            )
+            .into());
         }
     };
     let mut optimizer = match name {
@@ -89,27 +90,33 @@ pub(crate) fn optimizer(value: &Written) -> Result<Optimizer, String> {
                 || format!("one of {}", list(Optimizer::NAMES)),
                 |c| format!("`{c}`"),
             );
-            return Err(format!("unknown optimizer `{name}`; did you mean {hint}?"));
+            return Err(ValueError::at(
+                ValuePart::Name,
+                format!("unknown optimizer `{name}`; did you mean {hint}?"),
+            ));
         }
     };
-    for (key, value) in fields {
+    for (position, (key, value)) in fields.iter().enumerate() {
+        let on_value = |message: String| ValueError::at(ValuePart::Value(position), message);
         match (&mut optimizer, key.as_str()) {
             (
                 Optimizer::Sgd { learning_rate, .. }
                 | Optimizer::Adam { learning_rate }
                 | Optimizer::RmsProp { learning_rate },
                 "learning_rate",
-            ) => *learning_rate = float(key, value)?,
-            (Optimizer::Sgd { momentum, .. }, "momentum") => *momentum = float(key, value)?,
+            ) => *learning_rate = float(key, value).map_err(on_value)?,
+            (Optimizer::Sgd { momentum, .. }, "momentum") => {
+                *momentum = float(key, value).map_err(on_value)?;
+            }
             _ => {
                 let known: &[&str] = if name == "Sgd" {
                     &["learning_rate", "momentum"]
                 } else {
                     &["learning_rate"]
                 };
-                return Err(format!(
-                    "`{name}` has no setting `{key}`; it takes {}",
-                    list(known)
+                return Err(ValueError::at(
+                    ValuePart::Key(position),
+                    format!("`{name}` has no setting `{key}`; it takes {}", list(known)),
                 ));
             }
         }
@@ -127,6 +134,6 @@ pub(crate) fn list(names: &[&str]) -> String {
 
 /// The message for a key that is not in a type's schema (the checks before `assign` report
 /// unknown keys with a suggestion, so this is reached only by a caller that skipped them).
-pub(crate) fn not_a_key(type_name: &str, key: &str) -> String {
-    format!("`{type_name}` has no setting `{key}`")
+pub(crate) fn not_a_key(type_name: &str, key: &str) -> ValueError {
+    format!("`{type_name}` has no setting `{key}`").into()
 }

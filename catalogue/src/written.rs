@@ -56,8 +56,57 @@ pub struct SettingError {
     /// True when the value is at fault (a wrong kind, an unknown option), false when the key
     /// is (unknown, given twice).
     pub on_value: bool,
+    /// Where the value is at fault, which part of it.
+    pub part: ValuePart,
     /// What is wrong and how to fix it.
     pub message: String,
+}
+
+/// The part of a written value that is wrong: all of it, or a piece of a
+/// `Name { key: value, .. }` (the name, or one of its keys or values, by position).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ValuePart {
+    /// The whole value.
+    #[default]
+    Whole,
+    /// The name of a `Name { .. }` value (`Adma` in `Adma { .. }`).
+    Name,
+    /// The key of the field at this position in a `Name { .. }` value.
+    Key(usize),
+    /// The value of the field at this position in a `Name { .. }` value.
+    Value(usize),
+}
+
+/// Why a written value cannot be assigned to a setting, and which part of it is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// The part at fault.
+    pub part: ValuePart,
+}
+
+impl ValueError {
+    /// An error about `part` of the value.
+    pub fn at(part: ValuePart, message: impl Into<String>) -> Self {
+        ValueError {
+            message: message.into(),
+            part,
+        }
+    }
+}
+
+impl From<String> for ValueError {
+    /// An error about the whole value.
+    fn from(message: String) -> Self {
+        ValueError::at(ValuePart::Whole, message)
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl fmt::Display for SettingError {
@@ -79,6 +128,7 @@ impl Settings {
             return Err(vec![SettingError {
                 key: None,
                 on_value: false,
+                part: ValuePart::Whole,
                 message: format!("unknown component type `{type_name}`{hint}"),
             }]);
         };
@@ -89,10 +139,11 @@ impl Settings {
             let Some(setting) = found[index].map(|i| &schema[i]) else {
                 continue;
             };
-            if let Err(message) = settings.assign(setting.name, value) {
+            if let Err(ValueError { message, part }) = settings.assign(setting.name, value) {
                 errors.push(SettingError {
                     key: Some(index),
                     on_value: true,
+                    part,
                     message,
                 });
             }
@@ -107,6 +158,7 @@ impl Settings {
                 errors.push(SettingError {
                     key: None,
                     on_value: false,
+                    part: ValuePart::Whole,
                     message: format!("`{type_name}` needs `{}`: {}", setting.name, setting.doc),
                 });
             }
@@ -134,6 +186,7 @@ fn check_keys<'a>(
         let error = |message| SettingError {
             key: Some(index),
             on_value: false,
+            part: ValuePart::Whole,
             message,
         };
         if written[..index].iter().any(|(k, _)| k == key) {
@@ -287,6 +340,7 @@ pub fn check_custom_written(
             errors.push(SettingError {
                 key: Some(index),
                 on_value: true,
+                part: ValuePart::Whole,
                 message,
             });
         }

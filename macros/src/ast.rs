@@ -9,15 +9,17 @@
 //! }
 //! ```
 
-use percept_catalogue::{FieldKind, Written};
+use percept_catalogue::{ValuePart, Written};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Token, Visibility, braced, bracketed, parenthesized};
 
+use crate::callback::Resolved;
+
 /// A whole `model!` invocation.
 pub struct ModelInput {
-    /// The custom component types already looked up (see [`Resolved`]).
+    /// The custom component types already looked up (see [`crate::callback`]).
     pub resolved: Vec<Resolved>,
     /// Doc comments and other attributes of the model.
     pub attrs: Vec<Attribute>,
@@ -27,21 +29,6 @@ pub struct ModelInput {
     pub name: Ident,
     /// The entries, in declaration order.
     pub entries: Vec<Entry>,
-}
-
-/// What `#[component]`'s callback told `model!` about a custom type:
-/// `(path) { name: "Gain", shape: "[n] -> [n]", settings: [scale: number], sizes: [] }`.
-pub struct Resolved {
-    /// The type's path as written in the entry, without spaces (`layers::Gain`).
-    pub path: String,
-    /// The type's own name, whatever name it was imported under.
-    pub type_name: String,
-    /// The shape signature.
-    pub signature: String,
-    /// Each `#[setting]` field and the kind of value it takes.
-    pub settings: Vec<(String, FieldKind)>,
-    /// The integer settings that the signature names, with their defaults.
-    pub sizes: Vec<(String, i64)>,
 }
 
 /// One `instance: Type { .. } <- inputs,` entry.
@@ -182,109 +169,61 @@ impl Parse for Entry {
     }
 }
 
+impl SettingAst {
+    /// The tokens of one part of the value, for an error about that part: the name, a key or
+    /// a value of `Name { key: value, .. }`, or else all of it.
+    pub fn part(&self, part: ValuePart) -> TokenStream {
+        let tokens: Vec<TokenTree> = self.tokens.clone().into_iter().collect();
+        let Some(brace) = tokens.iter().position(
+            |t| matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace),
+        ) else {
+            return self.tokens.clone();
+        };
+        let TokenTree::Group(fields) = &tokens[brace] else {
+            unreachable!("found above")
+        };
+        let field = |position: usize| {
+            let mut fields = fields.stream().into_iter().peekable();
+            for _ in 0..position {
+                fields.find(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))?;
+            }
+            let field: Vec<TokenTree> = fields
+                .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                .collect();
+            let colon = field
+                .iter()
+                .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ':'))?;
+            Some((
+                field[..colon].iter().cloned().collect::<TokenStream>(),
+                field[colon + 1..].iter().cloned().collect::<TokenStream>(),
+            ))
+        };
+        let found = match part {
+            ValuePart::Whole => None,
+            ValuePart::Name => Some(tokens[..brace].iter().cloned().collect()),
+            ValuePart::Key(position) => field(position).map(|(key, _)| key),
+            ValuePart::Value(position) => field(position).map(|(_, value)| value),
+        };
+        found
+            .filter(|found: &TokenStream| !found.is_empty())
+            .unwrap_or_else(|| self.tokens.clone())
+    }
+}
+
 impl Entry {
+    /// The tokens of a setting's value, if the entry writes it.
+    pub fn setting(&self, key: &str) -> Option<&TokenStream> {
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| &s.tokens)
+    }
+
     /// The type's path without spaces, as [`Resolved::path`] holds it.
     pub fn path_text(&self) -> String {
         let path = &self.path;
         quote::quote!(#path).to_string().replace(' ', "")
     }
-}
-
-/// Splits `@resolved [ ... ]` (what `#[component]` callbacks put in front of the model) from the
-/// model's own tokens.
-pub fn split_resolved(
-    input: TokenStream,
-) -> syn::Result<(Vec<Resolved>, TokenStream, TokenStream)> {
-    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
-    match tokens.as_slice() {
-        [
-            TokenTree::Punct(at),
-            TokenTree::Ident(word),
-            TokenTree::Group(list),
-            rest @ ..,
-        ] if at.as_char() == '@' && word == "resolved" => {
-            let resolved = parse_resolved.parse2(list.stream())?;
-            Ok((resolved, list.stream(), rest.iter().cloned().collect()))
-        }
-        _ => Ok((Vec::new(), TokenStream::new(), input)),
-    }
-}
-
-/// `(path) { name: "...", shape: "...", settings: [key: kind, ...], sizes: [key: value, ...] } ...`
-fn parse_resolved(input: ParseStream<'_>) -> syn::Result<Vec<Resolved>> {
-    let mut resolved = Vec::new();
-    while !input.is_empty() {
-        let path;
-        parenthesized!(path in input);
-        let path: TokenStream = path.parse()?;
-        let body;
-        braced!(body in input);
-        let key: Ident = body.parse()?;
-        body.parse::<Token![:]>()?;
-        if key != "name" {
-            return Err(syn::Error::new(key.span(), "expected `name`"));
-        }
-        let type_name: syn::LitStr = body.parse()?;
-        body.parse::<Token![,]>()?;
-        let key: Ident = body.parse()?;
-        body.parse::<Token![:]>()?;
-        let signature: syn::LitStr = body.parse()?;
-        body.parse::<Token![,]>()?;
-        if key != "shape" {
-            return Err(syn::Error::new(key.span(), "expected `shape`"));
-        }
-        let key: Ident = body.parse()?;
-        body.parse::<Token![:]>()?;
-        if key != "settings" {
-            return Err(syn::Error::new(key.span(), "expected `settings`"));
-        }
-        let list;
-        bracketed!(list in body);
-        let mut settings = Vec::new();
-        while !list.is_empty() {
-            let name: Ident = list.parse()?;
-            list.parse::<Token![:]>()?;
-            let kind: Ident = list.parse()?;
-            let kind = FieldKind::from_name(&kind.to_string())
-                .ok_or_else(|| syn::Error::new(kind.span(), "unknown value kind"))?;
-            settings.push((name.to_string(), kind));
-            if list.is_empty() {
-                break;
-            }
-            list.parse::<Token![,]>()?;
-        }
-        body.parse::<Token![,]>()?;
-        let key: Ident = body.parse()?;
-        body.parse::<Token![:]>()?;
-        if key != "sizes" {
-            return Err(syn::Error::new(key.span(), "expected `sizes`"));
-        }
-        let list;
-        bracketed!(list in body);
-        let mut sizes = Vec::new();
-        while !list.is_empty() {
-            let name: Ident = list.parse()?;
-            list.parse::<Token![:]>()?;
-            let negative = list.peek(Token![-]);
-            if negative {
-                list.parse::<Token![-]>()?;
-            }
-            let value: i64 = list.parse::<syn::LitInt>()?.base10_parse()?;
-            sizes.push((name.to_string(), if negative { -value } else { value }));
-            if list.is_empty() {
-                break;
-            }
-            list.parse::<Token![,]>()?;
-        }
-        resolved.push(Resolved {
-            path: path.to_string().replace(' ', ""),
-            type_name: type_name.value(),
-            signature: signature.value(),
-            settings,
-            sizes,
-        });
-    }
-    Ok(resolved)
 }
 
 /// A setting's value: a number (or a product or quotient of numbers, `1.0 / 255.0`), a

@@ -1,17 +1,22 @@
-//! Checks a parsed model with the catalogue: settings, wiring, data files and shapes. Every
-//! independent error is collected; a component whose check failed gets no shape, so nothing
-//! that depends on it reports a follow-on error.
+//! Checks a parsed model: each entry's settings here (the catalogue's schema for a built-in,
+//! what `#[component]` said for a custom type), then the model as a whole with the
+//! catalogue's one model check (`percept_catalogue::check`, which `ModelBuilder` runs too).
+//! Each rule is its own function; every problem goes to one [`Diagnostics`], pointed at the
+//! tokens at fault. An entry whose check failed gets no shape, so nothing that depends on it
+//! reports a follow-on error.
 
 use std::path::Path;
 
 use percept_catalogue::__macro_support::{as_integer, check_custom_written, closest};
+use percept_catalogue::check::{Declared, FileProblem, Problem, check_model};
 use percept_catalogue::{
-    CustomSettings, DataSource, Input, Settings, Shape, ShapeError, Signal, Wiring, WiringError,
-    Written, resolve_path, wire,
+    CustomSettings, SettingError, Settings, ShapeError, Signal, Wiring, WiringError, Written,
 };
-use syn::Error;
+use proc_macro2::Span;
 
-use crate::ast::{Entry, ModelInput, Resolved};
+use crate::ast::{Entry, ModelInput};
+use crate::callback::Resolved;
+use crate::diagnostics::Diagnostics;
 
 /// The first entry whose type is neither a built-in, nor a custom type already resolved, nor
 /// (being one name close to a built-in's) a misspelled built-in: a custom component to ask
@@ -32,195 +37,201 @@ fn resolved<'a>(model: &'a ModelInput, entry: &Entry) -> Option<&'a Resolved> {
     model.resolved.iter().find(|r| r.path == path)
 }
 
+/// What the checks found out about one entry.
+pub struct CheckedEntry<'a> {
+    /// What `#[component]` said about its type, if it is a custom component.
+    pub custom: Option<&'a Resolved>,
+    /// Its settings, where they are valid.
+    pub settings: Option<Settings>,
+    /// Its output, where known.
+    pub output: Option<Signal>,
+}
+
 /// What the checks found out about a model.
 pub struct Checked<'a> {
-    /// For each entry of a custom type, what `#[component]` said about it.
-    pub customs: Vec<Option<&'a Resolved>>,
-    /// Each entry's settings, where they are valid.
-    pub settings: Vec<Option<Settings>>,
+    /// One per entry, in the order written.
+    pub entries: Vec<CheckedEntry<'a>>,
     /// Every data file whose header was read, so that the expansion can make cargo rebuild
     /// the model when one changes.
     pub files_read: Vec<std::path::PathBuf>,
-    /// Each entry's output, where known.
-    pub outputs: Vec<Option<Signal>>,
     /// Who feeds whom, when the wiring is valid.
     pub wiring: Option<Wiring>,
     /// Every error, in the order found.
-    pub errors: Vec<Error>,
+    pub diagnostics: Diagnostics,
 }
 
 /// Runs every check; relative data files are found under `manifest_dir`.
 pub fn check<'a>(model: &'a ModelInput, manifest_dir: &Path) -> Checked<'a> {
-    let n = model.entries.len();
+    let mut diagnostics = Diagnostics::default();
     let customs: Vec<Option<&Resolved>> =
         model.entries.iter().map(|e| resolved(model, e)).collect();
-    let mut errors = Vec::new();
-    let mut settings = Vec::with_capacity(n);
-    for (entry, custom) in model.entries.iter().zip(&customs) {
-        let written: Vec<(String, Written)> = entry
-            .settings
-            .iter()
-            .map(|s| (s.key.to_string(), s.value.clone()))
-            .collect();
-        let checked = match custom {
-            Some(custom) => custom_settings(entry, custom, &written),
-            None => Settings::from_written(&entry.ty.to_string(), &written),
-        };
-        match checked {
-            Ok(s) => settings.push(Some(s)),
-            Err(problems) => {
-                // A custom type one letter from a built-in's is read as a misspelling: say how
-                // to use it anyway.
-                let unknown =
-                    Settings::default_for(&entry.ty.to_string()).is_none() && custom.is_none();
-                for mut problem in problems {
-                    if unknown && problem.key.is_none() {
-                        problem.message += &format!(
-                            " (if `{0}` is a `#[component]`, write it as a path: `self::{0}`)",
-                            entry.ty
-                        );
-                    }
-                    errors.push(match problem.key {
-                        Some(i) if problem.on_value => {
-                            Error::new_spanned(&entry.settings[i].tokens, problem.message)
-                        }
-                        Some(i) => Error::new(entry.settings[i].key.span(), problem.message),
-                        None => Error::new(entry.ty.span(), problem.message),
-                    });
-                }
-                settings.push(None);
-            }
-        }
-    }
-
     let names: Vec<String> = model.entries.iter().map(|e| e.name.to_string()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let inputs: Vec<Vec<String>> = model
         .entries
         .iter()
         .map(|e| e.inputs.iter().map(ToString::to_string).collect())
         .collect();
-    let inputs: Vec<Vec<&str>> = inputs
+    let declared = model
+        .entries
         .iter()
-        .map(|i| i.iter().map(String::as_str).collect())
-        .collect();
-    // An entry whose type is unknown might be a Training component: it is left out of the
-    // count, so as not to add a follow-on error about the count.
-    let unknown_type = |i: usize| {
-        settings[i].is_none()
-            && Settings::default_for(&model.entries[i].ty.to_string()).is_none()
-            && customs[i].is_none()
-    };
-    let trains: Vec<bool> = (0..n)
-        .map(|i| {
-            settings[i].as_ref().is_some_and(|s| s.training().is_some()) || {
-                let ty = model.entries[i].ty.to_string();
-                ty == "Classification" || ty == "Regression"
+        .zip(&customs)
+        .zip(names.iter().zip(&inputs))
+        .map(|((entry, custom), (name, inputs))| {
+            let settings = entry_settings(entry, *custom, &mut diagnostics);
+            let ty = entry.ty.to_string();
+            Declared {
+                name,
+                trains: settings.as_ref().is_some_and(|s| s.training().is_some())
+                    || ty == "Classification"
+                    || ty == "Regression",
+                settings,
+                inputs: inputs.iter().map(String::as_str).collect(),
             }
         })
         .collect();
-    let wiring = match wire(&names, &inputs, &trains) {
-        Ok(wiring) => Some(wiring),
-        Err(problems) => {
-            for problem in problems {
-                let span = match &problem {
-                    WiringError::UnknownInput {
-                        entry, position, ..
-                    } => model.entries[*entry].inputs[*position].span(),
-                    // An entry of unknown type may be meant as the Training component.
-                    WiringError::Unused { entry, .. } if unknown_type(*entry) => continue,
-                    WiringError::DuplicateName { entry, .. }
-                    | WiringError::Cycle { entry, .. }
-                    | WiringError::Unused { entry, .. } => model.entries[*entry].name.span(),
-                    WiringError::TrainingCount {
-                        entry: Some(entry), ..
-                    } => model.entries[*entry].ty.span(),
-                    WiringError::TrainingCount { entry: None, .. } if (0..n).any(unknown_type) => {
-                        continue;
-                    }
-                    _ => model.name.span(),
-                };
-                errors.push(Error::new(span, problem.to_string()));
-            }
-            None
-        }
-    };
-
-    let mut outputs: Vec<Option<Signal>> = vec![None; n];
-    let mut files_read = Vec::new();
-    if let Some(Wiring { inputs, order, .. }) = &wiring {
-        for &i in order {
-            let entry = &model.entries[i];
-            let Some(settings) = settings[i].as_mut() else {
-                continue;
-            };
-            if let Settings::Data(data) = settings
-                && let DataSource::File { path, columns, .. } = &data.source
-                && data.shape.is_none()
-            {
-                let file = resolve_path(manifest_dir, path);
-                let at = |message: String| match setting(entry, "file") {
-                    Some(tokens) => Error::new_spanned(tokens, message),
-                    None => Error::new(entry.ty.span(), message),
-                };
-                // Messages name the file as written, not where this build happens to run.
-                let relative =
-                    |message: String| message.replace(&format!("{}/", manifest_dir.display()), "");
-                let options = data.source.read_options();
-                match percept_formats::read_shape_with(&file, columns, &options) {
-                    Ok(header) => {
-                        files_read.push(file.clone());
-                        let found = Shape::from(header.element_shape);
-                        if let Err(e) = data.resolve_file_shape(&entry.name.to_string(), found) {
-                            errors.push(at(relative(e.to_string())));
-                            continue;
-                        }
-                    }
-                    // Only a missing file is helped by declaring the shape; a malformed one
-                    // would fail at run time as well, and its message says what is wrong.
-                    Err(percept_formats::FormatError::Io { source, .. })
-                        if source.kind() == std::io::ErrorKind::NotFound =>
-                    {
-                        errors.push(at(format!(
-                            "cannot read `{path}`: the file does not exist at build time; if it is made later, declare its elements' shape with `shape: [...]`"
-                        )));
-                        continue;
-                    }
-                    Err(e) => {
-                        files_read.push(file.clone());
-                        errors.push(at(relative(e.to_string())));
-                        continue;
-                    }
-                }
-            }
-            let Some(signals) = inputs[i]
-                .iter()
-                .map(|&j| outputs[j].as_ref())
-                .collect::<Option<Vec<_>>>()
-            else {
-                continue;
-            };
-            let named: Vec<Input<'_>> = inputs[i]
-                .iter()
-                .zip(&signals)
-                .map(|(&j, &signal)| Input {
-                    name: names[j],
-                    signal,
-                })
-                .collect();
-            match settings.infer(names[i], &named) {
-                Ok(signal) => outputs[i] = Some(signal),
-                Err(e) => errors.push(shape_error(entry, &e)),
+    let checked = check_model(declared, manifest_dir);
+    let unknown: Vec<bool> = (0..model.entries.len())
+        .map(|i| is_unknown(model, i, customs[i], checked.settings[i].as_ref()))
+        .collect();
+    for problem in checked.problems {
+        match problem {
+            Problem::Wiring(error) => wiring_error(model, &unknown, &error, &mut diagnostics),
+            Problem::File { entry, path, error } => file_error(
+                &model.entries[entry],
+                &path,
+                &error,
+                manifest_dir,
+                &mut diagnostics,
+            ),
+            Problem::Shape { entry, error } => {
+                shape_error(&model.entries[entry], &error, &mut diagnostics);
             }
         }
     }
+    let entries = customs
+        .into_iter()
+        .zip(checked.settings)
+        .zip(checked.outputs)
+        .map(|((custom, settings), output)| CheckedEntry {
+            custom,
+            settings,
+            output,
+        })
+        .collect();
     Checked {
-        customs,
-        settings,
-        files_read,
-        outputs,
-        wiring,
-        errors,
+        entries,
+        files_read: checked.files_read,
+        wiring: checked.wiring,
+        diagnostics,
+    }
+}
+
+/// Rule: an entry's settings are those of its type. Reports every problem and gives `None`
+/// if there is one.
+fn entry_settings(
+    entry: &Entry,
+    custom: Option<&Resolved>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Settings> {
+    let written: Vec<(String, Written)> = entry
+        .settings
+        .iter()
+        .map(|s| (s.key.to_string(), s.value.clone()))
+        .collect();
+    let checked = match custom {
+        Some(custom) => custom_settings(entry, custom, &written),
+        None => Settings::from_written(&entry.ty.to_string(), &written),
+    };
+    let problems = match checked {
+        Ok(settings) => return Some(settings),
+        Err(problems) => problems,
+    };
+    // A custom type one letter from a built-in's is read as a misspelling: say how to use it
+    // anyway.
+    let unknown = Settings::default_for(&entry.ty.to_string()).is_none() && custom.is_none();
+    for mut problem in problems {
+        if unknown && problem.key.is_none() {
+            problem.message += &format!(
+                " (if `{0}` is a `#[component]`, write it as a path: `self::{0}`)",
+                entry.ty
+            );
+        }
+        setting_error(entry, problem, diagnostics);
+    }
+    None
+}
+
+/// A settings problem at the key, the value (or the part of a nested value) at fault, or
+/// the type.
+fn setting_error(entry: &Entry, problem: SettingError, diagnostics: &mut Diagnostics) {
+    match problem.key {
+        Some(i) if problem.on_value => {
+            diagnostics.spanned(entry.settings[i].part(problem.part), problem.message);
+        }
+        Some(i) => diagnostics.at(entry.settings[i].key.span(), problem.message),
+        None => diagnostics.at(entry.ty.span(), problem.message),
+    }
+}
+
+/// Whether the entry's type is unknown: it might be meant as the Training component, so
+/// wiring problems about the count or about it feeding nothing would only be follow-ons.
+fn is_unknown(
+    model: &ModelInput,
+    i: usize,
+    custom: Option<&Resolved>,
+    settings: Option<&Settings>,
+) -> bool {
+    settings.is_none()
+        && custom.is_none()
+        && Settings::default_for(&model.entries[i].ty.to_string()).is_none()
+}
+
+/// Rule: names and inputs wire. Points at the input, the name or the type at fault.
+fn wiring_error(
+    model: &ModelInput,
+    unknown: &[bool],
+    error: &WiringError,
+    diagnostics: &mut Diagnostics,
+) {
+    let span: Span = match error {
+        WiringError::UnknownInput {
+            entry, position, ..
+        } => model.entries[*entry].inputs[*position].span(),
+        WiringError::Unused { entry, .. } if unknown[*entry] => return,
+        WiringError::DuplicateName { entry, .. }
+        | WiringError::Cycle { entry, .. }
+        | WiringError::Unused { entry, .. } => model.entries[*entry].name.span(),
+        WiringError::TrainingCount {
+            entry: Some(entry), ..
+        } => model.entries[*entry].ty.span(),
+        WiringError::TrainingCount { entry: None, .. } if unknown.contains(&true) => return,
+        _ => model.name.span(),
+    };
+    diagnostics.at(span, error.to_string());
+}
+
+/// Rule: a data file without a declared shape can be read at build time. Points at the
+/// `file` setting, and names the file as written, not where this build happens to run.
+fn file_error(
+    entry: &Entry,
+    path: &str,
+    error: &FileProblem,
+    manifest_dir: &Path,
+    diagnostics: &mut Diagnostics,
+) {
+    let message = match error {
+        // Only a missing file is helped by declaring the shape; a malformed one would fail
+        // at run time as well, and its message says what is wrong.
+        FileProblem::Missing(_) => format!(
+            "cannot read `{path}`: the file does not exist at build time; if it is made later, declare its elements' shape with `shape: [...]`"
+        ),
+        FileProblem::Invalid(e) => e
+            .to_string()
+            .replace(&format!("{}/", manifest_dir.display()), ""),
+    };
+    match entry.setting("file") {
+        Some(tokens) => diagnostics.spanned(tokens, message),
+        None => diagnostics.at(entry.ty.span(), message),
     }
 }
 
@@ -229,7 +240,7 @@ fn custom_settings(
     entry: &Entry,
     custom: &Resolved,
     written: &[(String, Written)],
-) -> Result<Settings, Vec<percept_catalogue::SettingError>> {
+) -> Result<Settings, Vec<SettingError>> {
     let kinds: Vec<(&str, percept_catalogue::FieldKind)> = custom
         .settings
         .iter()
@@ -264,46 +275,36 @@ fn custom_settings(
     }))
 }
 
-/// The tokens of a setting's value, if the entry writes it.
-fn setting<'a>(entry: &'a crate::ast::Entry, key: &str) -> Option<&'a proc_macro2::TokenStream> {
-    entry
-        .settings
-        .iter()
-        .find(|s| s.key == key)
-        .map(|s| &s.tokens)
-}
-
-/// An error at the smallest tokens responsible: the setting at fault, or else the inputs.
-fn shape_error(entry: &crate::ast::Entry, error: &ShapeError) -> Error {
+/// Rule: the shapes fit. Points at the smallest tokens responsible: the setting at fault, or
+/// else the inputs.
+fn shape_error(entry: &Entry, error: &ShapeError, diagnostics: &mut Diagnostics) {
     let key = match error {
         ShapeError::InvalidSetting { setting, .. } => Some(*setting),
         ShapeError::CustomSetting { setting, .. } => Some(setting.as_str()),
         ShapeError::ReshapeCount { .. } => Some("shape"),
         ShapeError::WindowTooLarge { setting, .. } => Some(*setting),
+        ShapeError::DataShape { .. } => Some("file"),
         _ => None,
     };
     let message = error.to_string();
-    if let Some(tokens) = key.and_then(|key| setting(entry, key)) {
-        return Error::new_spanned(tokens, message);
+    if let Some(tokens) = key.and_then(|key| entry.setting(key)) {
+        return diagnostics.spanned(tokens, message);
     }
     match entry.inputs.as_slice() {
-        [] => Error::new(entry.ty.span(), message),
-        [first, .., last] => Error::new_spanned(quote::quote!(#first #last), message),
-        [only] => Error::new(only.span(), message),
+        [] => diagnostics.at(entry.ty.span(), message),
+        [first, .., last] => diagnostics.spanned(quote::quote!(#first #last), message),
+        [only] => diagnostics.at(only.span(), message),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use percept_catalogue::ValuePart;
 
     fn errors(source: &str) -> Vec<String> {
         let model: ModelInput = syn::parse_str(source).unwrap();
-        check(&model, Path::new("."))
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        check(&model, Path::new(".")).diagnostics.messages()
     }
 
     const GOOD: &str = r#"pub M {
@@ -321,11 +322,11 @@ mod tests {
     fn the_design_model_checks_and_infers_every_shape() {
         let model: ModelInput = syn::parse_str(GOOD).unwrap();
         let checked = check(&model, Path::new("."));
-        assert!(checked.errors.is_empty());
+        assert!(checked.diagnostics.is_empty());
         let shapes: Vec<String> = checked
-            .outputs
+            .entries
             .iter()
-            .map(|o| o.as_ref().unwrap().shape.to_string())
+            .map(|e| e.output.as_ref().unwrap().shape.to_string())
             .collect();
         assert_eq!(
             shapes,
@@ -370,6 +371,30 @@ mod tests {
             [
                 "`train` (Classification) gets predictions `fc` of width 8 but labels `labels` with 10 classes; make `fc` output 10 values (e.g. `units: 10`)"
             ]
+        );
+    }
+
+    #[test]
+    fn an_error_inside_a_nested_value_points_at_its_part() {
+        let model: ModelInput = syn::parse_str(&GOOD.replace(
+            "optimizer: Adam { learning_rate: 0.001 }",
+            "optimizer: Adam { learning_rate: true, momentum: 0.9 }",
+        ))
+        .unwrap();
+        let entry = &model.entries[7];
+        let setting = &entry.settings[1];
+        assert_eq!(setting.part(ValuePart::Name).to_string(), "Adam");
+        assert_eq!(setting.part(ValuePart::Key(1)).to_string(), "momentum");
+        assert_eq!(setting.part(ValuePart::Value(0)).to_string(), "true");
+        assert_eq!(
+            setting.part(ValuePart::Whole).to_string(),
+            setting.tokens.to_string()
+        );
+        let found = check(&model, Path::new(".")).diagnostics.messages();
+        assert_eq!(
+            found,
+            ["`learning_rate` takes a number, found a boolean"],
+            "one error per setting: the first part at fault"
         );
     }
 
@@ -428,7 +453,7 @@ mod tests {
         )
         .unwrap();
         let checked = check(&model, &dir);
-        let found: Vec<String> = checked.errors.iter().map(ToString::to_string).collect();
+        let found = checked.diagnostics.messages();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].starts_with("`cut.idx` is truncated") && !found[0].contains("shape: [...]"),
@@ -452,11 +477,7 @@ mod tests {
         }"#,
         )
         .unwrap();
-        let found: Vec<String> = check(&model, &dir)
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let found = check(&model, &dir).diagnostics.messages();
         assert!(
             found.len() == 1
                 && found[0].contains("declares a dimension of 0")

@@ -17,6 +17,9 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Attribute, Error, Fields, GenericParam, Ident, ItemStruct, Token};
 
+use crate::callback::{self, Resolved};
+use crate::diagnostics::Diagnostics;
+
 /// The expansion of `#[component(args)] item`; on an error, the error and the struct without
 /// its markers, so that the user's `impl` adds no follow-on errors.
 pub fn component(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -130,14 +133,8 @@ fn expand(
         ));
     };
     // Every independent mistake is reported in one build.
-    let mut errors: Option<Error> = None;
-    let report = |e: Error, errors: &mut Option<Error>| match errors {
-        Some(all) => all.combine(e),
-        None => *errors = Some(e),
-    };
-    let backend = backend_param(strukt)
-        .map_err(|e| report(e, &mut errors))
-        .ok();
+    let mut diagnostics = Diagnostics::default();
+    let backend = backend_param(strukt).map_err(|e| diagnostics.push(e)).ok();
     let mut weights = Vec::new();
     let mut biases = Vec::new();
     let mut settings = Vec::new();
@@ -148,7 +145,7 @@ fn expand(
             Ok(Role::Bias) => biases.push(field),
             Ok(Role::Setting(default)) => settings.push((field, default)),
             Ok(Role::Phantom) => phantoms.push(&field.ident),
-            Err(e) => report(e, &mut errors),
+            Err(e) => diagnostics.push(e),
         }
     }
     // Integer settings may size the signature's dimensions.
@@ -158,7 +155,7 @@ fn expand(
         .map(|(field, _)| field.ident.as_ref().expect("named").to_string())
         .collect();
     let signature = signature(args, &integers)
-        .map_err(|e| report(e, &mut errors))
+        .map_err(|e| diagnostics.push(e))
         .ok();
     // Those it names must have a default `model!` can read.
     let mut sizes = Vec::new();
@@ -172,20 +169,15 @@ fn expand(
         }
         match default.as_ref().and_then(integer_literal) {
             Some(value) => sizes.push((ident, value)),
-            None => report(
-                Error::new(
-                    ident.span(),
-                    format!(
-                        "`{ident}` sizes the shape signature, so `model!` needs its default written as a number: `#[setting(default = 10)]`"
-                    ),
+            None => diagnostics.at(
+                ident.span(),
+                format!(
+                    "`{ident}` sizes the shape signature, so `model!` needs its default written as a number: `#[setting(default = 10)]`"
                 ),
-                &mut errors,
             ),
         }
     }
-    if let Some(errors) = errors {
-        return Err(errors);
-    }
+    diagnostics.finish()?;
     let (Some(signature), Some(backend)) = (signature, backend) else {
         unreachable!("a failed check reported an error")
     };
@@ -315,7 +307,26 @@ fn expand(
         quote!((::std::string::String::from(#key), self.#ident as i64))
     });
     let source = source_of(strukt);
-    let callback = callback(strukt, &signature_text, &settings, &sizes);
+    let callback = callback::answer(
+        &strukt.ident,
+        &strukt.vis,
+        &Resolved {
+            path: String::new(),
+            type_name: strukt.ident.to_string(),
+            signature: signature_text.clone(),
+            settings: settings
+                .iter()
+                .map(|(field, _)| {
+                    let key = field.ident.as_ref().expect("named").to_string();
+                    (key, setting_kind(field))
+                })
+                .collect(),
+            sizes: sizes
+                .iter()
+                .map(|(ident, value)| (ident.to_string(), *value))
+                .collect(),
+        },
+    );
 
     Ok(quote! {
         #strukt
@@ -577,55 +588,4 @@ fn items_of(items: &[syn::Item], name: &Ident) -> Option<Vec<syn::Item>> {
             .and_then(|(_, items)| items_of(items, name)),
         _ => None,
     })
-}
-
-/// The `macro_rules!` that answers `model!`'s question about this type, under the type's name.
-fn callback(
-    strukt: &ItemStruct,
-    signature: &str,
-    settings: &[(&syn::Field, Option<syn::Expr>)],
-    sizes: &[(&Ident, i64)],
-) -> TokenStream {
-    let name = &strukt.ident;
-    let vis = &strukt.vis;
-    let type_text = name.to_string();
-    // `#[macro_export]` puts the macro at the crate root, so its name must be unique there: it
-    // carries where the struct is written.
-    let at = proc_macro::Span::call_site();
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(
-        &(at.file(), at.line(), at.column(), name.to_string()),
-        &mut hasher,
-    );
-    let hidden = format_ident!(
-        "__percept_component_{}_{:016x}",
-        name,
-        std::hash::Hasher::finish(&hasher)
-    );
-    let settings = settings.iter().map(|(field, _)| {
-        let ident = field.ident.as_ref().expect("named");
-        let kind = Ident::new(setting_kind(field).name(), Span::call_site());
-        quote!(#ident: #kind)
-    });
-    let sizes = sizes.iter().map(|(ident, value)| quote!(#ident: #value));
-    let doc = format!(
-        " Answers `model!` with the shape signature and settings of [`{name}`]; not for direct use."
-    );
-    quote! {
-        #[doc = #doc]
-        #[doc(hidden)]
-        #[macro_export]
-        macro_rules! #hidden {
-            (@percept_component ($($path:tt)*) [$($done:tt)*] $($model:tt)*) => {
-                ::percept::model! {
-                    @resolved [$($done)* ($($path)*) { name: #type_text, shape: #signature, settings: [#(#settings),*], sizes: [#(#sizes),*] }]
-                    $($model)*
-                }
-            };
-        }
-
-        #[doc(hidden)]
-        #[allow(unused_imports)]
-        #vis use #hidden as #name;
-    }
 }

@@ -24,21 +24,21 @@ pub fn stub(tokens: TokenStream, error: syn::Error) -> TokenStream {
         name: head.name,
         entries: Vec::new(),
     };
+    let mut diagnostics = crate::diagnostics::Diagnostics::default();
+    diagnostics.push(error);
     let checked = Checked {
-        customs: Vec::new(),
-        settings: Vec::new(),
+        entries: Vec::new(),
         files_read: Vec::new(),
-        outputs: Vec::new(),
         wiring: None,
-        errors: vec![error],
+        diagnostics,
     };
     expand(&model, &checked)
 }
 
 /// The model's code, with the errors (if any) as `compile_error!`s next to it.
 pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
-    let failed = !checked.errors.is_empty();
-    let errors = checked.errors.iter().map(syn::Error::to_compile_error);
+    let failed = !checked.diagnostics.is_empty();
+    let errors = checked.diagnostics.to_compile_errors();
     let rt = quote!(::percept::__private::percept_runtime);
     let backend = quote!(::percept::__private::burn::prelude::Backend);
     let vis = &model.vis;
@@ -54,12 +54,14 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         .enumerate()
         .map(|(i, entry)| {
             // A custom type imported under another name keeps its own name.
-            let ty = checked.settings[i]
+            let ty = checked.entries[i]
+                .settings
                 .as_ref()
                 .map_or_else(|| entry.ty.to_string(), |s| s.type_name().to_string());
             let n = counts.entry(ty.clone()).or_default();
             *n += 1;
-            let category = checked.settings[i]
+            let category = checked.entries[i]
+                .settings
                 .as_ref()
                 .map_or("Unknown", |s| s.category().prefix());
             format_ident!("{category}{ty}_{ty}_{n}", span = entry.ty.span())
@@ -69,7 +71,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
     let structs = model.entries.iter().enumerate().map(|(i, entry)| {
         let class = &classes[i];
         let docs = &entry.attrs;
-        let (category, type_name) = checked.settings[i]
+        let (category, type_name) = checked.entries[i].settings
             .as_ref()
             .map_or(("Unknown", "Unknown"), |s| (s.category().prefix(), s.type_name()));
         let forward = forward(model, checked, i, class);
@@ -82,7 +84,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         };
         // What PerceptiLabs' code view shows: the component's generated class, its computation
         // included, pretty-printed once here; for a custom component, the user's own source.
-        let code = if checked.customs[i].is_some() {
+        let code = if checked.entries[i].custom.is_some() {
             quote!(self.0.code())
         } else {
             let source = match syn::parse2::<syn::File>(definition.clone()) {
@@ -144,12 +146,13 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         let adds = model.entries.iter().enumerate().map(|(i, entry)| {
             let instance = entry.name.to_string();
             let inputs = entry.inputs.iter().map(ToString::to_string);
-            if let Some(custom) = checked.customs[i] {
+            if let Some(custom) = checked.entries[i].custom {
                 return add_custom(entry, custom);
             }
             // The typed settings as checked, a data file's shape included (read from its
             // header at expansion: no need to read it again).
-            let settings = checked.settings[i]
+            let settings = checked.entries[i]
+                .settings
                 .as_ref()
                 .expect("a model without errors has every setting");
             let settings = crate::tokens::expression(settings).unwrap_or_else(|e| {
@@ -177,8 +180,11 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
     // model again.
     let checked_builder = match (&checked.wiring, failed) {
         (Some(wiring), false) => {
-            let outputs = checked.outputs.iter().map(|o| {
-                let signal = o.as_ref().expect("a model without errors has every output");
+            let outputs = checked.entries.iter().map(|e| {
+                let signal = e
+                    .output
+                    .as_ref()
+                    .expect("a model without errors has every output");
                 crate::tokens::expression(signal).expect("a signal is plain data")
             });
             let lists = |lists: &[Vec<usize>]| -> Vec<TokenStream> {
@@ -217,7 +223,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
         });
 
     quote! {
-        #(#errors)*
+        #errors
         #(#files_read)*
 
         #(#attrs)*
@@ -336,7 +342,7 @@ pub fn expand(model: &ModelInput, checked: &Checked) -> TokenStream {
 
 /// `.add_custom::<B, _>(instance, settings, inputs)` for a custom entry: its settings struct,
 /// with each written value assigned over the defaults.
-fn add_custom(entry: &Entry, custom: &crate::ast::Resolved) -> TokenStream {
+fn add_custom(entry: &Entry, custom: &crate::callback::Resolved) -> TokenStream {
     let instance = entry.name.to_string();
     let path = &entry.path;
     let inputs = entry.inputs.iter().map(ToString::to_string);
@@ -388,13 +394,13 @@ fn signed(x: f64) -> TokenStream {
 
 /// The typed `forward` of a computing component, with the ranks inferred at expansion.
 fn forward(model: &ModelInput, checked: &Checked, i: usize, class: &Ident) -> TokenStream {
-    let Some(settings) = &checked.settings[i] else {
+    let Some(settings) = &checked.entries[i].settings else {
         return TokenStream::new();
     };
     if matches!(settings, Settings::Data(_)) || settings.training().is_some() {
         return TokenStream::new();
     }
-    let Some(output) = &checked.outputs[i] else {
+    let Some(output) = &checked.entries[i].output else {
         return TokenStream::new();
     };
     let names: Vec<String> = model.entries.iter().map(|e| e.name.to_string()).collect();
@@ -404,7 +410,7 @@ fn forward(model: &ModelInput, checked: &Checked, i: usize, class: &Ident) -> To
         let Some(j) = names.iter().position(|n| input == n) else {
             return TokenStream::new();
         };
-        let Some(signal) = &checked.outputs[j] else {
+        let Some(signal) = &checked.entries[j].output else {
             return TokenStream::new();
         };
         args.push(input.clone());

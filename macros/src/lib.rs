@@ -8,8 +8,10 @@
 //! Use it through the `percept` crate.
 
 mod ast;
+mod callback;
 mod check;
 mod component;
+mod diagnostics;
 mod expand;
 mod tokens;
 
@@ -19,7 +21,7 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     let start = std::time::Instant::now();
-    let (resolved, done, rest) = match ast::split_resolved(input.into()) {
+    let (resolved, done, rest) = match callback::split_resolved(input.into()) {
         Ok(split) => split,
         Err(e) => return e.to_compile_error().into(),
     };

@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Signal};
 use crate::values::not_a_key;
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 /// The settings of an `Argmax` component (it has none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -21,7 +21,7 @@ impl ComponentSettings for ArgmaxSettings {
     const SHAPES: &'static str = "`[n]` → `[]`, n classes";
     const SCHEMA: &'static [Setting] = &[];
 
-    fn assign(&mut self, key: &str, _value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, _value: &Written) -> Result<(), ValueError> {
         Err(not_a_key(Self::TYPE, key))
     }
 

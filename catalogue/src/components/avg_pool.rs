@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{integer, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const SIZE: &str = "size";
@@ -64,7 +64,7 @@ impl ComponentSettings for AvgPoolSettings {
         ),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             SIZE => self.size = integer(key, value)?,
             STRIDE => self.stride = Some(integer(key, value)?),

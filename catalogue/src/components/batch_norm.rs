@@ -9,7 +9,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
 use crate::values::{float, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const MOMENTUM: &str = "momentum";
@@ -48,7 +48,7 @@ impl ComponentSettings for BatchNormSettings {
         Setting::optional(EPSILON, ValueKind::Float, "1e-5", "added to the variance"),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             MOMENTUM => self.momentum = float(key, value)?,
             EPSILON => self.epsilon = float(key, value)?,

@@ -9,7 +9,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{activation, choice, integer, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const FILTERS: &str = "filters";
@@ -123,7 +123,7 @@ impl ComponentSettings for ConvSettings {
         ),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             FILTERS => self.filters = integer(key, value)?,
             KERNEL => self.kernel = integer(key, value)?,

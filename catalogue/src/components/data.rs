@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{boolean, choice, integer, not_a_key, shape, text};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const SOURCE: &str = "source";
@@ -391,7 +391,7 @@ impl ComponentSettings for DataSettings {
         ),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             SOURCE => {
                 let parts = [Digits::Images, Digits::Labels];
@@ -421,7 +421,8 @@ impl ComponentSettings for DataSettings {
                 let DataSource::Random { samples, seed, .. } = &mut self.source else {
                     return Err(format!(
                         "`{key}` applies to random data; write `random: [dims]` before it"
-                    ));
+                    )
+                    .into());
                 };
                 let n = integer(key, value)?;
                 if key == SAMPLES {
@@ -439,7 +440,8 @@ impl ComponentSettings for DataSettings {
                 else {
                     return Err(format!(
                         "`{key}` applies to files; write `file: \"...\"` before it"
-                    ));
+                    )
+                    .into());
                 };
                 if key == DELIMITER {
                     *delimiter = Delimiter::ALL[choice(key, value, &Delimiter::NAMES)?];
@@ -451,7 +453,8 @@ impl ComponentSettings for DataSettings {
                 let DataSource::File { columns, .. } = &mut self.source else {
                     return Err(
                         "`columns` applies to CSV files; write `file: \"...\"` before it"
-                            .to_string(),
+                            .to_string()
+                            .into(),
                     );
                 };
                 *columns = match value {
@@ -463,7 +466,8 @@ impl ComponentSettings for DataSettings {
                     other => {
                         return Err(format!(
                             "`columns` takes a range `a..b` or a column `k`, found {other}"
-                        ));
+                        )
+                        .into());
                     }
                 };
             }

@@ -9,7 +9,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{activation, integer, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const UNITS: &str = "units";
@@ -59,7 +59,7 @@ impl ComponentSettings for DenseSettings {
         ),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             UNITS => self.units = integer(key, value)?,
             ACTIVATION => self.activation = activation(key, value)?,

@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
 use crate::values::{float, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const RATE: &str = "rate";
@@ -39,7 +39,7 @@ impl ComponentSettings for DropoutSettings {
         "the fraction of values zeroed while training",
     )];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             RATE => self.rate = float(key, value)?,
             other => return Err(not_a_key(Self::TYPE, other)),

@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{choice, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const OP: &str = "op";
@@ -58,7 +58,7 @@ impl ComponentSettings for MergeSettings {
         "how the inputs combine",
     )];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             OP => {
                 self.op = [MergeOp::Concat, MergeOp::Add, MergeOp::Multiply]

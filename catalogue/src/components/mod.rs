@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Signal};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 /// The category of a component, the first part of its PerceptiLabs class name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +91,7 @@ pub trait ComponentSettings: Clone + Default + Into<Settings> {
     /// Assigns the written `value` of `key`, a key of [`SCHEMA`](Self::SCHEMA), or says what
     /// the value should have been. Every key of the schema has its own arm; any other key is
     /// an error, never assigned to a field.
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String>;
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError>;
     /// The shape rule: the output for these inputs, or why they do not fit.
     ///
     /// `this` is the instance name, used in error messages.
@@ -162,7 +162,7 @@ macro_rules! settings_enum {
             }
 
             /// Assigns the written `value` of `key` (see [`ComponentSettings::assign`]).
-            pub fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+            pub fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
                 match self {
                     $(Settings::$variant(s) => s.assign(key, value),)*
                     Settings::Custom(c) => Err(crate::values::not_a_key(&c.type_name, key)),
@@ -298,7 +298,10 @@ mod tests {
             let err = settings
                 .assign("no_such_key", &Written::Integer(1))
                 .unwrap_err();
-            assert!(err.contains("no setting `no_such_key`"), "{name}: {err}");
+            assert!(
+                err.message.contains("no setting `no_such_key`"),
+                "{name}: {err}"
+            );
             assert_eq!(settings, Settings::default_for(name).unwrap(), "{name}");
         }
     }

@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{integer, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const CLASSES: &str = "classes";
@@ -32,7 +32,7 @@ impl ComponentSettings for OneHotSettings {
         "the number of classes, the width of the output",
     )];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             CLASSES => self.classes = Some(integer(key, value)?),
             other => return Err(not_a_key(Self::TYPE, other)),

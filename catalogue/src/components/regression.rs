@@ -7,7 +7,7 @@ use super::{Category, ComponentSettings};
 use crate::error::ShapeError;
 use crate::schema::Setting;
 use crate::shape::{Input, Shape, Signal};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 /// The settings of a `Regression` component.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -23,7 +23,7 @@ impl ComponentSettings for RegressionSettings {
     const SHAPES: &'static str = "(prediction, targets of the same shape) → the loss";
     const SCHEMA: &'static [Setting] = TrainingSettings::SCHEMA;
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         self.training.assign(Self::TYPE, key, value)
     }
 

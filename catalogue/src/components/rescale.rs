@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Signal};
 use crate::values::{float, not_a_key};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const SCALE: &str = "scale";
@@ -47,7 +47,7 @@ impl ComponentSettings for RescaleSettings {
         Setting::optional(OFFSET, ValueKind::Float, "0.0", "added after scaling"),
     ];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             SCALE => self.scale = float(key, value)? as f32,
             OFFSET => self.offset = float(key, value)? as f32,

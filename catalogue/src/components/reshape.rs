@@ -8,7 +8,7 @@ use crate::error::ShapeError;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::{Input, Shape, Signal};
 use crate::values::{not_a_key, shape};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const SHAPE: &str = "shape";
@@ -41,7 +41,7 @@ impl ComponentSettings for ReshapeSettings {
         "the new per-element shape, e.g. `[8, 8, 1]`",
     )];
 
-    fn assign(&mut self, key: &str, value: &Written) -> Result<(), String> {
+    fn assign(&mut self, key: &str, value: &Written) -> Result<(), ValueError> {
         match key {
             SHAPE => self.shape = shape(key, value)?,
             other => return Err(not_a_key(Self::TYPE, other)),

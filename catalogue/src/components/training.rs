@@ -8,7 +8,7 @@ use crate::optimizer::Optimizer;
 use crate::schema::{Setting, ValueKind};
 use crate::shape::Input;
 use crate::values::{boolean, float, integer, not_a_key, optimizer, text};
-use crate::written::Written;
+use crate::written::{ValueError, Written};
 
 // The keys, as written in `model!`: the schema lists them and `assign` reads them.
 const EPOCHS: &str = "epochs";
@@ -110,7 +110,7 @@ impl TrainingSettings {
         type_name: &str,
         key: &str,
         value: &Written,
-    ) -> Result<(), String> {
+    ) -> Result<(), ValueError> {
         match key {
             EPOCHS => self.epochs = integer(key, value)?,
             BATCH_SIZE => self.batch_size = integer(key, value)?,

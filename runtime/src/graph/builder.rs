@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use burn::prelude::*;
-use percept_catalogue::{DataSource, Input, Settings, Shape, Signal, Wiring, wire};
-use percept_formats as formats;
+use percept_catalogue::check::{Declared, Problem, check_model};
+use percept_catalogue::{Settings, Shape, Signal, Wiring};
 
 use super::model::Model;
 use super::plan::{Plan, PlanEntry};
@@ -206,63 +206,44 @@ impl ModelBuilder {
             let settings = self.entries.iter().map(|(_, s, _)| s.clone()).collect();
             return Ok(self.plan(settings, wiring, outputs));
         }
-        let names: Vec<&str> = self.entries.iter().map(|(n, _, _)| n.as_str()).collect();
-        let wanted: Vec<Vec<&str>> = self
+        let declared = self
             .entries
             .iter()
-            .map(|(_, _, inputs)| inputs.iter().map(String::as_str).collect())
+            .map(|(name, settings, inputs)| Declared {
+                name,
+                trains: settings.training().is_some(),
+                settings: Some(settings.clone()),
+                inputs: inputs.iter().map(String::as_str).collect(),
+            })
             .collect();
-        let trains: Vec<bool> = self
-            .entries
-            .iter()
-            .map(|(_, s, _)| s.training().is_some())
-            .collect();
-        let Wiring {
-            inputs,
-            consumers,
-            order,
-            training,
-        } = wire(&names, &wanted, &trains).map_err(|errors| Error::Wiring { errors })?;
-
-        let mut outputs: Vec<Option<Signal>> = vec![None; self.entries.len()];
-        let mut settings: Vec<Settings> = self.entries.iter().map(|(_, s, _)| s.clone()).collect();
-        for &i in &order {
-            let instance = names[i];
-            if let Settings::Data(data) = &mut settings[i]
-                && let DataSource::File { path, columns, .. } = &data.source
-                && data.shape.is_none()
-            {
-                let header = formats::read_shape_with(
-                    &percept_catalogue::resolve_path(&self.base_dir, path),
-                    columns,
-                    &data.source.read_options(),
-                )?;
-                data.resolve_file_shape(instance, Shape::from(header.element_shape))?;
-            }
-            let signals: Vec<&Signal> = inputs[i]
-                .iter()
-                .map(|&j| outputs[j].as_ref().expect("inputs come first"))
-                .collect();
-            let named: Vec<Input<'_>> = inputs[i]
-                .iter()
-                .zip(&signals)
-                .map(|(&j, s)| Input {
-                    name: names[j],
-                    signal: s,
+        let checked = check_model(declared, &self.base_dir);
+        let mut problems = checked.problems.into_iter().peekable();
+        if let Some(Problem::Wiring(_)) = problems.peek() {
+            let errors = problems
+                .filter_map(|problem| match problem {
+                    Problem::Wiring(error) => Some(error),
+                    _ => None,
                 })
                 .collect();
-            outputs[i] = Some(settings[i].infer(instance, &named)?);
+            return Err(Error::Wiring { errors });
         }
-        let outputs = outputs
+        match problems.next() {
+            Some(Problem::File { error, .. }) => return Err(error.into_format_error().into()),
+            Some(Problem::Shape { error, .. }) => return Err(error.into()),
+            Some(Problem::Wiring(_)) => unreachable!("wiring problems come first"),
+            None => {}
+        }
+        let wiring = checked.wiring.expect("no wiring problem");
+        let settings = checked
+            .settings
+            .into_iter()
+            .map(|s| s.expect("every entry has settings"))
+            .collect();
+        let outputs = checked
+            .outputs
             .into_iter()
             .map(|o| o.expect("every component was inferred"))
             .collect();
-        let wiring = Wiring {
-            inputs,
-            consumers,
-            order,
-            training,
-        };
         Ok(self.plan(settings, wiring, outputs))
     }
 
