@@ -3,7 +3,7 @@
 //! The attribute keeps the struct (without its `#[weight]`, `#[bias]` and `#[setting]`
 //! markers) and adds:
 //! - `{Type}Settings`, the `#[setting]` fields with their defaults, implementing
-//!   `CustomKind` (type name, signature, the user's source, parameter names);
+//!   `CustomType` (type name, signature, the user's source, parameter names);
 //! - `CustomComponent<B>` for the struct, calling the user's `init` and `call`;
 //! - a callback `macro_rules!` under the struct's own name (macros live in their own namespace,
 //!   so wherever `Type` can be named, so can `Type!`). `model!` cannot read another item, so when
@@ -343,7 +343,7 @@ fn expand(
             }
         }
 
-        impl #custom::CustomKind for #settings_name {
+        impl #custom::CustomType for #settings_name {
             type Component<#backend: #burn::prelude::Backend> = #name<#backend>;
             const TYPE: &'static str = #type_text;
             const SIGNATURE: &'static str = #signature_text;
@@ -361,7 +361,7 @@ fn expand(
         }
 
         impl<#backend: #burn::prelude::Backend> #custom::CustomComponent<#backend> for #name<#backend> {
-            type Kind = #settings_name;
+            type Settings = #settings_name;
 
             fn build(
                 settings: &#settings_name,

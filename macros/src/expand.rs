@@ -372,7 +372,7 @@ fn add_custom(entry: &Entry, custom: &crate::callback::Resolved) -> TokenStream 
             #instance,
             {
                 #[allow(unused_mut)]
-                let mut settings: <#path<B> as ::percept::CustomComponent<B>>::Kind =
+                let mut settings: <#path<B> as ::percept::CustomComponent<B>>::Settings =
                     ::core::default::Default::default();
                 #(#assignments)*
                 settings

@@ -31,7 +31,7 @@ pub mod view;
 
 pub use backend::{BACKEND_NAME, DefaultBackend, TrainingBackend};
 pub use component::{Component, Tensors};
-pub use components::custom::{CustomComponent, CustomKind};
+pub use components::custom::{CustomComponent, CustomType};
 pub use engine::{Engine, TrainingEngine};
 pub use error::{Error, Result};
 pub use graph::{Model, ModelBuilder, Summary};

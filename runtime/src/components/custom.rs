@@ -6,7 +6,7 @@
 //! graph keeps a custom component's parameters in a [`Custom`] node, as a list of
 //! [`AnyParam`]s, and rebuilds the user's struct around them (cloning a parameter clones a
 //! handle, not its values) whenever it runs the user's `call`. The settings, which do not
-//! depend on the backend, are the generated `{Type}Settings` struct ([`CustomKind`]); it
+//! depend on the backend, are the generated `{Type}Settings` struct ([`CustomType`]); it
 //! carries the user's code to any backend, which is how the inference copy of a trained model
 //! (`valid()`) runs the same component without autodiff.
 
@@ -96,11 +96,11 @@ param_field!(1 => Rank1, 2 => Rank2, 3 => Rank3, 4 => Rank4);
 /// `{Type}Settings` struct it generates next to the user's `Type<B>`.
 ///
 /// The settings do not depend on the backend, so they name the component on every backend
-/// ([`Component`](CustomKind::Component)) and can be handed to
+/// ([`Component`](CustomType::Component)) and can be handed to
 /// [`ModelBuilder::add_custom`](crate::ModelBuilder::add_custom).
-pub trait CustomKind: Clone + Debug + Default + Send + Sync + 'static {
+pub trait CustomType: Clone + Debug + Default + Send + Sync + 'static {
     /// The user's struct on backend `B` (`Gain<B>`).
-    type Component<B: Backend>: CustomComponent<B, Kind = Self>;
+    type Component<B: Backend>: CustomComponent<B, Settings = Self>;
     /// The type name (`"Gain"`).
     const TYPE: &'static str;
     /// The shape signature, as `Signature` prints it (`"[n] -> [n]"`).
@@ -136,19 +136,19 @@ pub trait CustomKind: Clone + Debug + Default + Send + Sync + 'static {
 /// and the graph.
 pub trait CustomComponent<B: Backend>: Sized {
     /// Its settings type (`GainSettings`).
-    type Kind: CustomKind;
+    type Settings: CustomType;
 
     /// Calls the user's `init` with these per-element input shapes (which fit the signature),
     /// and `settings` when the signature names one, then sets the `#[setting]` fields from
     /// `settings`.
-    fn build(settings: &Self::Kind, inputs: &[Shape], device: &B::Device) -> Self;
+    fn build(settings: &Self::Settings, inputs: &[Shape], device: &B::Device) -> Self;
 
     /// The parameters: the `#[weight]` fields, then the `#[bias]` fields, each in field order.
     fn into_params(self) -> Vec<AnyParam<B>>;
 
     /// The struct around `params` (as [`into_params`](Self::into_params) gave them) with
     /// `settings`.
-    fn from_params(settings: &Self::Kind, params: &[AnyParam<B>]) -> Self;
+    fn from_params(settings: &Self::Settings, params: &[AnyParam<B>]) -> Self;
 
     /// Calls the user's `call` on inputs in percept's layout, converting to and from the
     /// user's. `this` names the instance in errors.
@@ -156,7 +156,7 @@ pub trait CustomComponent<B: Backend>: Sized {
 }
 
 /// A custom component's code for one backend, with the user's type erased.
-pub(crate) trait CustomCode<B: Backend>: Send + Sync + Debug {
+pub(crate) trait ErasedCustom<B: Backend>: Send + Sync + Debug {
     /// The parameters of a fresh component for these per-element input shapes.
     fn init(&self, inputs: &[Shape], device: &B::Device) -> Vec<AnyParam<B>>;
 
@@ -170,12 +170,12 @@ pub(crate) trait CustomCode<B: Backend>: Send + Sync + Debug {
     ) -> Result<Value<B>>;
 
     /// The same code for the inner backend, for the inference copy of a trained model.
-    fn valid(&self) -> Arc<dyn CustomCode<B::InnerBackend>>
+    fn valid(&self) -> Arc<dyn ErasedCustom<B::InnerBackend>>
     where
         B: AutodiffBackend;
 }
 
-impl<B: Backend, K: CustomKind> CustomCode<B> for K {
+impl<B: Backend, K: CustomType> ErasedCustom<B> for K {
     fn init(&self, inputs: &[Shape], device: &B::Device) -> Vec<AnyParam<B>> {
         K::Component::<B>::build(self, inputs, device).into_params()
     }
@@ -190,7 +190,7 @@ impl<B: Backend, K: CustomKind> CustomCode<B> for K {
         K::Component::<B>::from_params(self, params).run(this, inputs, is_training)
     }
 
-    fn valid(&self) -> Arc<dyn CustomCode<B::InnerBackend>>
+    fn valid(&self) -> Arc<dyn ErasedCustom<B::InnerBackend>>
     where
         B: AutodiffBackend,
     {
@@ -229,7 +229,7 @@ pub fn input_dims<const R: usize>(shape: &Shape) -> [usize; R] {
 
 /// What a custom node knows about its type, whatever the backend.
 #[derive(Debug, Clone)]
-pub struct CustomInfo {
+pub struct CustomTypeInfo {
     /// The type name.
     pub type_name: &'static str,
     /// The user's source.
@@ -242,10 +242,10 @@ pub struct CustomInfo {
     pub settings: CustomSettings,
 }
 
-impl CustomInfo {
+impl CustomTypeInfo {
     /// The information about custom type `K` with these settings.
-    pub fn of<K: CustomKind>(settings: &K) -> Self {
-        CustomInfo {
+    pub fn of<K: CustomType>(settings: &K) -> Self {
+        CustomTypeInfo {
             type_name: K::TYPE,
             source: K::SOURCE,
             weights: K::WEIGHTS,
@@ -262,11 +262,11 @@ pub struct Custom<B: Backend> {
     #[module(skip)]
     meta: Meta,
     #[module(skip)]
-    info: Arc<CustomInfo>,
+    info: Arc<CustomTypeInfo>,
 }
 
 impl<B: Backend> Custom<B> {
-    pub(crate) fn new(meta: Meta, info: Arc<CustomInfo>, params: Vec<AnyParam<B>>) -> Self {
+    pub(crate) fn new(meta: Meta, info: Arc<CustomTypeInfo>, params: Vec<AnyParam<B>>) -> Self {
         Custom { params, meta, info }
     }
 
@@ -276,7 +276,7 @@ impl<B: Backend> Custom<B> {
     }
 
     /// What the node knows about its type.
-    pub fn info(&self) -> &CustomInfo {
+    pub fn info(&self) -> &CustomTypeInfo {
         &self.info
     }
 
@@ -322,7 +322,7 @@ impl<B: Backend> Parts for Custom<B> {
 impl<B: Backend> Component<B> for Custom<B> {
     const CATEGORY: &'static str = "Custom";
     /// The graph holds every custom type in this one node type: [`class_name`] and
-    /// [`CustomInfo::type_name`] give the instance's own type.
+    /// [`CustomTypeInfo::type_name`] give the instance's own type.
     const TYPE: &'static str = "Custom";
 
     fn name(&self) -> &str {

@@ -13,7 +13,7 @@ use percept_catalogue::{Settings, Shape, Signal, Wiring};
 use super::model::Model;
 use super::plan::{Plan, PlanEntry};
 use crate::components::Node;
-use crate::components::custom::{Custom, CustomCode, CustomInfo, CustomKind};
+use crate::components::custom::{Custom, CustomType, CustomTypeInfo, ErasedCustom};
 use crate::error::{Error, Result};
 
 /// Declares a model entry by entry, the way `model!` does, and builds it.
@@ -45,8 +45,8 @@ pub struct ModelBuilder {
 /// A custom component's code, for the backend it was added for.
 #[derive(Clone)]
 struct CustomEntry {
-    info: Arc<CustomInfo>,
-    /// An `Arc<dyn CustomCode<B>>`.
+    info: Arc<CustomTypeInfo>,
+    /// An `Arc<dyn ErasedCustom<B>>`.
     code: Arc<dyn Any + Send + Sync>,
     backend: &'static str,
 }
@@ -103,19 +103,19 @@ impl ModelBuilder {
     ///     .add_custom::<B, _>("gain", GainSettings::default(), &["images"])
     ///     .build::<B>(&device)?;
     /// ```
-    pub fn add_custom<B: Backend, K: CustomKind>(
+    pub fn add_custom<B: Backend, K: CustomType>(
         mut self,
         instance: &str,
         settings: K,
         inputs: &[&str],
     ) -> Self {
-        let info = Arc::new(CustomInfo::of(&settings));
+        let info = Arc::new(CustomTypeInfo::of(&settings));
         self.entries.push((
             instance.to_string(),
             Settings::Custom(info.settings.clone()),
             inputs.iter().map(|s| s.to_string()).collect(),
         ));
-        let code: Arc<dyn CustomCode<B>> = Arc::new(settings);
+        let code: Arc<dyn ErasedCustom<B>> = Arc::new(settings);
         self.customs.push(Some(CustomEntry {
             info,
             code: Arc::new(code),
@@ -176,7 +176,7 @@ impl ModelBuilder {
             };
             let code = custom
                 .code
-                .downcast_ref::<Arc<dyn CustomCode<B>>>()
+                .downcast_ref::<Arc<dyn ErasedCustom<B>>>()
                 .ok_or_else(|| Error::CustomBackend {
                     component: entry.instance.clone(),
                     added_for: custom.backend,

@@ -13,7 +13,7 @@ use super::plan::Plan;
 use crate::backend::{DefaultBackend, TrainingBackend};
 use crate::component::Pass;
 use crate::components::Node;
-use crate::components::custom::CustomCode;
+use crate::components::custom::ErasedCustom;
 use crate::components::data::{Data, Dataset};
 use crate::error::{Error, Result};
 use crate::value::{Value, push_element};
@@ -36,7 +36,7 @@ pub struct Model<B: Backend> {
     pub(crate) graph: Graph<B>,
     pub(crate) plan: Arc<Plan>,
     /// The code of each custom component, by component index.
-    pub(crate) codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
+    pub(crate) codes: Vec<Option<Arc<dyn ErasedCustom<B>>>>,
     pub(crate) device: B::Device,
     /// What the training and view layers attach to the model for its runs (how training
     /// shows progress, a dashboard watching it).
@@ -79,7 +79,7 @@ impl<B: Backend> Model<B> {
     pub(crate) fn from_parts(
         plan: Plan,
         nodes: Vec<Node<B>>,
-        codes: Vec<Option<Arc<dyn CustomCode<B>>>>,
+        codes: Vec<Option<Arc<dyn ErasedCustom<B>>>>,
         device: B::Device,
     ) -> Self {
         Model {
