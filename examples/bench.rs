@@ -72,7 +72,8 @@
 //!
 //! Options: `--data DIR`, `--rounds R` (default 5), `--samples N` (default 20000),
 //! `--max-steps S` (default: all, and 6 for the hand-written CNN), `--model mlp|cnn|all`
-//! (default all).
+//! (default all), `--only headless|captures|checkpoint|dashboard|hand` (one training variant
+//! alone, for a profiler) or `--only latency` (the batch-1 latency alone).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -123,7 +124,7 @@ const IMAGES_FILE: &str = "train-images-idx3-ubyte.gz";
 const LABELS_FILE: &str = "train-labels-idx1-ubyte.gz";
 const USAGE: &str = "usage: cargo run --release --example bench -- [--data DIR] [--rounds R] \
                      [--samples N] [--max-steps S] [--model mlp|cnn|all] \
-                     [--only headless|captures|checkpoint|dashboard|hand]";
+                     [--only headless|captures|checkpoint|dashboard|hand|latency]";
 
 type Error = Box<dyn std::error::Error>;
 
@@ -171,6 +172,8 @@ struct Args {
     nets: Vec<Net>,
     /// The variants to run (`--only`): all by default.
     only: Option<Variant>,
+    /// `--only latency`: the MLP's batch-1 latency alone, no training.
+    latency_only: bool,
 }
 
 impl Args {
@@ -184,6 +187,7 @@ impl Args {
             max_steps: None,
             nets: vec![Net::Mlp, Net::Cnn],
             only: None,
+            latency_only: false,
         };
         let mut words = std::env::args().skip(1);
         while let Some(word) = words.next() {
@@ -220,13 +224,14 @@ impl Args {
                         }
                     }
                 }
+                "--only" if value == "latency" => args.latency_only = true,
                 "--only" => args.only = Some(
                     Variant::ALL
                         .into_iter()
                         .find(|v| v.flag() == value)
                         .ok_or_else(|| {
                             format!(
-                                "`--only` takes headless, captures, checkpoint, dashboard or hand, not `{value}`\n{USAGE}"
+                                "`--only` takes headless, captures, checkpoint, dashboard, hand or latency, not `{value}`\n{USAGE}"
                             )
                         })?,
                 ),
@@ -530,6 +535,9 @@ fn bench<B: AutodiffBackend>(
 ) -> Result<(Vec<Row>, Option<Latency>), Error> {
     let device = B::Device::default();
     let mut rows = Vec::new();
+    if args.latency_only {
+        return Ok((rows, Some(latency::<B>(backend, data, subsets, &device)?)));
+    }
     for &net in &args.nets {
         rows.extend(match net {
             Net::Mlp => group::<B, Mlp<B>>(backend, net, args, data, subsets, &device)?,

@@ -1,10 +1,13 @@
-//! Conv: a 2-D convolution as im2col and one matrix product per image, with the bias and the
-//! activation fused, and its backward pass (col2im for the input gradient, only where the
-//! input needs one).
+//! Conv: a 2-D convolution as im2row and one matrix product per group of images, with the
+//! bias and the activation fused, and its backward pass (the patch gradients added back onto
+//! the input gradient, only where the input needs one).
 //!
-//! Layout: burn's, `x: [batch, channels, height, width]`, `w: [filters, channels, k, k]`.
-//! For each image, `cols` holds one row per `(channel, ky, kx)` and one column per output
-//! position; the output is `W · cols`, `[filters, positions]`, already channels-first.
+//! Outside, burn's layout: `x: [batch, channels, height, width]`, `w: [filters, channels, k,
+//! k]`. Inside, channels-last: each image is turned `[height, width, channels]`, and `cols`
+//! holds one row per output position of `(ky, kx, channel)` values, so a patch row is copied
+//! in runs of `kernel * channels` contiguous values, and the products are
+//! `cols · Wt` (`[positions, filters]`), `colsᵀ · grad` and `grad · Wtᵀ`, the orientations in
+//! which `gemm` reads the large operands where they lie and copies only the weights.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use rayon::prelude::*;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
-use super::workspace::{Buffer, buffer, zeroed};
+use super::workspace::{Buffer, buffer};
 
 /// Where the kernel moves over the input: sizes, stride and padding (TensorFlow's Same: the
 /// extra zero, if any, after).
@@ -103,22 +106,6 @@ impl Geometry {
             end(self.width, self.out_width, self.pad_left),
         ]
     }
-
-    /// The output positions `ox` whose input column `ox * stride + kx - pad` lies in the
-    /// image, as a range.
-    fn valid(&self, k: usize, pad: usize, size: usize, out: usize) -> (usize, usize) {
-        let lo = if k >= pad {
-            0
-        } else {
-            (pad - k).div_ceil(self.stride)
-        };
-        let hi = if size + pad > k {
-            (size + pad - k).div_ceil(self.stride).min(out)
-        } else {
-            0
-        };
-        (lo.min(hi), hi)
-    }
 }
 
 /// `activation(conv2d(x, w) + b)`: the kernel on the CPU backends, burn's operations
@@ -162,118 +149,129 @@ pub(crate) fn reference<B: Backend>(
     activation.on_tensor(z)
 }
 
-/// Writes the patches of one image into `cols`: `patch` rows of `positions` values, each row
-/// `row_stride` after the last (a group of images shares the rows, side by side).
-fn im2col(g: &Geometry, image: &[f32], cols: &mut [f32], row_stride: usize) {
-    let (k, s, ow, oh) = (g.kernel, g.stride, g.out_width, g.out_height);
-    let plane = g.height * g.width;
-    for c in 0..g.channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = &mut cols[((c * k + ky) * k + kx) * row_stride..][..g.positions()];
-                let (lo, hi) = g.valid(kx, g.pad_left, g.width, ow);
-                for oy in 0..oh {
-                    let out = &mut row[oy * ow..(oy + 1) * ow];
-                    let iy = oy * s + ky;
-                    if iy < g.pad_top || iy - g.pad_top >= g.height {
-                        fill_short(out, 0.0);
-                        continue;
-                    }
-                    let src = &image[c * plane + (iy - g.pad_top) * g.width..][..g.width];
-                    fill_short(&mut out[..lo], 0.0);
-                    fill_short(&mut out[hi..], 0.0);
-                    if s == 1 {
-                        let start = lo + kx - g.pad_left;
-                        copy_short(&mut out[lo..hi], &src[start..start + hi - lo]);
-                    } else {
-                        for (ox, v) in out[lo..hi].iter_mut().enumerate() {
-                            *v = src[(lo + ox) * s + kx - g.pad_left];
-                        }
-                    }
+/// `dst[c * rows + r] = src[r * cols + c]`: a `rows x cols` matrix transposed, in tiles
+/// that keep both sides in cache.
+pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    const TILE: usize = 16;
+    debug_assert!(src.len() >= rows * cols && dst.len() >= rows * cols);
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    dst[c * rows + r] = src[r * cols + c];
                 }
             }
         }
     }
 }
 
-/// `dst = src` for a short row (an image row is tens of values), in fixed-size blocks that
-/// compile to a few vector moves, where `copy_from_slice` calls `memcpy` for each row.
-#[inline(always)]
-fn copy_short(dst: &mut [f32], src: &[f32]) {
-    let n = dst.len();
-    let src = &src[..n];
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 <= n {
-            dst[i..i + 8].copy_from_slice(&src[i..i + 8]);
-            i += 8;
-        }
-        // The last block overlaps the one before: copied twice, which is harmless.
-        dst[n - 8..].copy_from_slice(&src[n - 8..]);
-    } else if n >= 4 {
-        dst[..4].copy_from_slice(&src[..4]);
-        dst[n - 4..].copy_from_slice(&src[n - 4..]);
-    } else {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
-        }
-    }
-}
-
-/// `dst = value` for a short row; see [`copy_short`].
-#[inline(always)]
-fn fill_short(dst: &mut [f32], value: f32) {
-    let n = dst.len();
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 <= n {
-            dst[i..i + 8].copy_from_slice(&[value; 8]);
-            i += 8;
-        }
-        dst[n - 8..].copy_from_slice(&[value; 8]);
-    } else {
-        for d in dst {
-            *d = value;
-        }
-    }
-}
-
-/// Adds the patch gradients `cols` of one image (rows `row_stride` apart) back onto its input
-/// gradient `image`.
-fn col2im(g: &Geometry, cols: &[f32], row_stride: usize, image: &mut [f32]) {
-    let (k, s, ow, oh) = (g.kernel, g.stride, g.out_width, g.out_height);
-    let plane = g.height * g.width;
-    for c in 0..g.channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = &cols[((c * k + ky) * k + kx) * row_stride..][..g.positions()];
-                let (lo, hi) = g.valid(kx, g.pad_left, g.width, ow);
-                for oy in 0..oh {
-                    let iy = oy * s + ky;
-                    if iy < g.pad_top || iy - g.pad_top >= g.height {
-                        continue;
-                    }
-                    let from = &row[oy * ow..(oy + 1) * ow];
-                    let dst = &mut image[c * plane + (iy - g.pad_top) * g.width..][..g.width];
-                    if s == 1 {
-                        let start = lo + kx - g.pad_left;
-                        dst[start..start + hi - lo]
-                            .iter_mut()
-                            .zip(&from[lo..hi])
-                            .for_each(|(d, v)| *d += v);
-                    } else {
-                        for ox in lo..hi {
-                            dst[ox * s + kx - g.pad_left] += from[ox];
-                        }
-                    }
+/// The weights as the products read them, `[(ky, kx, channel), filter]`, from burn's
+/// `[filter, channel, ky, kx]`.
+pub(super) fn patch_major(g: &Geometry, w: &[f32]) -> Buffer<f32> {
+    let (k, c, f) = (g.kernel, g.channels, g.filters);
+    let mut wt = buffer(g.patch() * f);
+    for filter in 0..f {
+        for channel in 0..c {
+            for ky in 0..k {
+                for kx in 0..k {
+                    wt[((ky * k + kx) * c + channel) * f + filter] =
+                        w[((filter * c + channel) * k + ky) * k + kx];
                 }
             }
         }
+    }
+    wt
+}
+
+/// burn's `[filter, channel, ky, kx]` from `[(ky, kx, channel), filter]`.
+fn filter_major(g: &Geometry, wt: &[f32]) -> Vec<f32> {
+    let (k, c, f) = (g.kernel, g.channels, g.filters);
+    let mut w = vec![0.0; wt.len()];
+    for filter in 0..f {
+        for channel in 0..c {
+            for ky in 0..k {
+                for kx in 0..k {
+                    w[((filter * c + channel) * k + ky) * k + kx] =
+                        wt[((ky * k + kx) * c + channel) * f + filter];
+                }
+            }
+        }
+    }
+    w
+}
+
+/// For each output position and each `ky`, the part of the patch row that comes from image
+/// row `iy`: calls `visit(position, offset in the patch row, image offset or None for
+/// padding, length)` over runs of whole pixels (`channels` values each). With stride 1 and
+/// no padding in the way, a run is `kernel * channels` contiguous values.
+#[inline(always)]
+fn patch_runs(g: &Geometry, mut visit: impl FnMut(usize, usize, Option<usize>, usize)) {
+    let (k, s, c) = (g.kernel, g.stride, g.channels);
+    for oy in 0..g.out_height {
+        for ox in 0..g.out_width {
+            let position = oy * g.out_width + ox;
+            for ky in 0..k {
+                let offset = ky * k * c;
+                let iy = (oy * s + ky).wrapping_sub(g.pad_top);
+                if iy >= g.height {
+                    visit(position, offset, None, k * c);
+                    continue;
+                }
+                let ix = (ox * s).wrapping_sub(g.pad_left);
+                if ix < g.width && ix + k <= g.width {
+                    visit(position, offset, Some((iy * g.width + ix) * c), k * c);
+                    continue;
+                }
+                for kx in 0..k {
+                    let ix = (ox * s + kx).wrapping_sub(g.pad_left);
+                    let source = (ix < g.width).then(|| (iy * g.width + ix) * c);
+                    visit(position, offset + kx * c, source, c);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the patches of one channels-last image (`[height, width, channels]`) into `rows`:
+/// one row of `patch` values `(ky, kx, channel)` per output position.
+fn im2row(g: &Geometry, image: &[f32], rows: &mut [f32]) {
+    let patch = g.patch();
+    patch_runs(g, |position, offset, source, len| {
+        let dst = &mut rows[position * patch + offset..][..len];
+        match source {
+            Some(at) => copy(dst, &image[at..at + len]),
+            None => dst.fill(0.0),
+        }
+    });
+}
+
+/// Adds the patch gradients `rows` of one image back onto its channels-last input gradient.
+fn row2im(g: &Geometry, rows: &[f32], image: &mut [f32]) {
+    let patch = g.patch();
+    patch_runs(g, |position, offset, source, len| {
+        if let Some(at) = source {
+            let from = &rows[position * patch + offset..][..len];
+            image[at..at + len]
+                .iter_mut()
+                .zip(from)
+                .for_each(|(d, v)| *d += v);
+        }
+    });
+}
+
+/// `dst = src`; a run of a few values is copied in a loop, where `copy_from_slice` would
+/// call `memcpy`.
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 8 {
+        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
 /// The patches of a group of images fill at most this many values (512 KiB), so that they
-/// stay in a core's cache between im2col and the product that reads them.
+/// stay in a core's cache between im2row and the product that reads them.
 const GROUP_VALUES: usize = 1 << 17;
 
 /// The images of a batch of `batch`, in groups of consecutive images: each group is one
@@ -305,31 +303,45 @@ pub(super) fn split<'a, T>(
         .collect()
 }
 
-/// Convolves a group of `count` images as one product:
-/// `out = activation(W · cols + b)`, `[filters, count * positions]`, where `cols` gets the
-/// patches of every image side by side (`patch` rows of `count * positions`).
+/// Convolves a group of `count` images (burn's channels-first layout) as one product:
+/// `out = activation(cols · Wt + b)`, channels-last `[count * positions, filters]`, where
+/// `cols` gets the patches of every image, one row per output position, and `wt` is
+/// [`patch_major`]. In this orientation `gemm` copies only the small weight matrix into its
+/// own layout, never the patches.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn convolve(
     g: &Geometry,
     images: &[f32],
     count: usize,
-    w: &[f32],
+    wt: &[f32],
     b: &[f32],
     activation: Elementwise,
     cols: &mut [f32],
     out: &mut [f32],
 ) {
-    let width = count * g.positions();
+    let (patch, positions) = (g.patch(), g.positions());
+    let mut channels_last = buffer(if g.channels > 1 { g.image() } else { 0 });
     for (k, image) in images.chunks_exact(g.image()).enumerate() {
-        im2col(g, image, &mut cols[k * g.positions()..], width);
+        // One channel: the two layouts are the same.
+        let image = if g.channels > 1 {
+            transpose(image, g.channels, g.height * g.width, &mut channels_last);
+            &channels_last[..]
+        } else {
+            image
+        };
+        im2row(
+            g,
+            image,
+            &mut cols[k * positions * patch..][..positions * patch],
+        );
     }
-    for (row, bias) in out.chunks_exact_mut(width).zip(b) {
-        row.fill(*bias);
+    for row in out.chunks_exact_mut(g.filters) {
+        row.copy_from_slice(b);
     }
     matmul(
         out,
-        MatRef::rows(w, g.filters, g.patch()),
-        MatRef::rows(cols, g.patch(), width),
+        MatRef::rows(cols, count * positions, patch),
+        MatRef::rows(wt, patch, g.filters),
         true,
         Threads::One,
     );
@@ -350,6 +362,7 @@ fn forward(
     let groups = groups(g, batch);
     let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
     let out_len = g.filters * positions;
+    let wt = patch_major(g, w);
     let mut y = buffer(batch * out_len).into_vec();
     let mut cols = buffer(if keep_cols { batch * cols_len } else { 0 });
     let kept = if keep_cols {
@@ -367,12 +380,10 @@ fn forward(
             let cols = if keep_cols { kept } else { &mut own[..] };
             let mut out = buffer(count * out_len);
             let images = &x[group.start * g.image()..group.end * g.image()];
-            convolve(g, images, count, w, b, activation, cols, &mut out);
-            // [filters, images, positions] -> [images, filters, positions]
-            for (f, row) in out.chunks_exact(count * positions).enumerate() {
-                for (k, values) in row.chunks_exact(positions).enumerate() {
-                    y[k * out_len + f * positions..][..positions].copy_from_slice(values);
-                }
+            convolve(g, images, count, &wt, b, activation, cols, &mut out);
+            // [positions, filters] -> [filters, positions], image by image.
+            for (out, y) in out.chunks_exact(out_len).zip(y.chunks_exact_mut(out_len)) {
+                transpose(out, positions, g.filters, y);
             }
         });
     (y, keep_cols.then_some(cols))
@@ -399,9 +410,10 @@ pub(super) struct Grads {
 }
 
 /// The gradients of a batch's convolution from the gradient of its output before the
-/// activation, which `grad_of(n, grad)` writes for image `n` into `grad`
-/// (`[filters, positions]`). `cols` are the patches the forward pass kept, `w` the weights.
-/// Each group of images is one product per gradient; the groups' sums are added in order.
+/// activation, which `grad_of(n, grad)` writes for image `n` into `grad`, channels-last
+/// (`[positions, filters]`). `cols` are the patches the forward pass kept, `w` burn's
+/// weights. Each group of images is one product per gradient; the groups' sums are added in
+/// order.
 pub(super) fn backward_from(
     g: &Geometry,
     batch: usize,
@@ -411,61 +423,75 @@ pub(super) fn backward_from(
     grad_of: impl Fn(usize, &mut [f32]) + Sync,
 ) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
-    let cols_len = patch * positions;
+    let (cols_len, out_len) = (patch * positions, filters * positions);
     let groups = groups(g, batch);
-    let sums_len = filters + filters * patch;
+    let sums_len = filters + patch * filters;
+    let wt = patch_major(g, w);
     let mut sums = buffer(groups.len() * sums_len);
-    let mut x = zeroed(if want_x { batch * g.image() } else { 0 }).into_vec();
+    let mut x = buffer(if want_x { batch * g.image() } else { 0 }).into_vec();
     let x_parts = if want_x {
         split(&mut x, &groups, g.image())
     } else {
         groups.iter().map(|_| Default::default()).collect()
     };
-    let weights_t = MatRef::rows(w, filters, patch).t();
     sums.par_chunks_mut(sums_len)
         .zip(x_parts)
         .zip(groups.par_iter())
         .for_each(|((sum, x_part), group)| {
-            let (b_sum, w_sum) = sum.split_at_mut(filters);
-            let width = group.len() * positions;
-            // The group's gradient, [filters, images * positions].
-            let mut grad = buffer(filters * width);
-            let mut one = buffer(filters * positions);
-            for (k, n) in group.clone().enumerate() {
-                grad_of(n, &mut one);
-                for (f, values) in one.chunks_exact(positions).enumerate() {
-                    grad[f * width + k * positions..][..positions].copy_from_slice(values);
-                }
+            let (b_sum, wt_sum) = sum.split_at_mut(filters);
+            let rows = group.len() * positions;
+            // The group's gradient, channels-last: [images * positions, filters].
+            let mut grad = buffer(group.len() * out_len);
+            for (n, grad) in group.clone().zip(grad.chunks_exact_mut(out_len)) {
+                grad_of(n, grad);
             }
-            for (s, row) in b_sum.iter_mut().zip(grad.chunks_exact(width)) {
-                *s = row.iter().sum::<f32>();
+            b_sum.fill(0.0);
+            for row in grad.chunks_exact(filters) {
+                b_sum.iter_mut().zip(row).for_each(|(s, g)| *s += g);
             }
-            let grad_m = MatRef::rows(&grad, filters, width);
+            let grad_m = MatRef::rows(&grad, rows, filters);
             let cols = MatRef::rows(
                 &cols[group.start * cols_len..group.end * cols_len],
+                rows,
                 patch,
-                width,
             );
-            matmul(w_sum, grad_m, cols.t(), false, Threads::One);
+            matmul(wt_sum, cols.t(), grad_m, false, Threads::One);
             if want_x {
-                let mut patch_grad = buffer(patch * width);
-                matmul(&mut patch_grad, weights_t, grad_m, false, Threads::One);
-                for (k, image) in x_part.chunks_exact_mut(g.image()).enumerate() {
-                    col2im(g, &patch_grad[k * positions..], width, image);
+                let mut patch_grad = buffer(rows * patch);
+                matmul(
+                    &mut patch_grad,
+                    grad_m,
+                    MatRef::rows(&wt, patch, filters).t(),
+                    false,
+                    Threads::One,
+                );
+                let mut channels_last = buffer(if g.channels > 1 { g.image() } else { 0 });
+                for (image, patch_grad) in x_part
+                    .chunks_exact_mut(g.image())
+                    .zip(patch_grad.chunks_exact(cols_len))
+                {
+                    if g.channels > 1 {
+                        channels_last.fill(0.0);
+                        row2im(g, patch_grad, &mut channels_last);
+                        transpose(&channels_last, g.height * g.width, g.channels, image);
+                    } else {
+                        image.fill(0.0);
+                        row2im(g, patch_grad, image);
+                    }
                 }
             }
         });
     // The groups in order.
     let mut b = vec![0.0; filters];
-    let mut w = vec![0.0; filters * patch];
+    let mut wt_total = vec![0.0; patch * filters];
     for sum in sums.chunks_exact(sums_len) {
-        let (b_sum, w_sum) = sum.split_at(filters);
+        let (b_sum, wt_sum) = sum.split_at(filters);
         b.iter_mut().zip(b_sum).for_each(|(t, s)| *t += s);
-        w.iter_mut().zip(w_sum).for_each(|(t, s)| *t += s);
+        wt_total.iter_mut().zip(wt_sum).for_each(|(t, s)| *t += s);
     }
     Grads {
         x: want_x.then_some(x),
-        w,
+        w: filter_major(g, &wt_total),
         b,
     }
 }
@@ -475,12 +501,14 @@ fn backward<I: Host>(saved: &Saved<I>, grad: &[f32], want_x: bool) -> Grads {
     let out_len = g.filters * g.positions();
     let w = I::slice(&saved.w);
     backward_from(g, saved.batch, &saved.cols, &w, want_x, |n, into| {
-        into.copy_from_slice(&grad[n * out_len..][..out_len]);
+        let mut channels_first = buffer(out_len);
+        channels_first.copy_from_slice(&grad[n * out_len..][..out_len]);
         if let Some(y) = &saved.y {
             saved
                 .activation
-                .backward(&y[n * out_len..][..out_len], into);
+                .backward(&y[n * out_len..][..out_len], &mut channels_first);
         }
+        transpose(&channels_first, g.filters, g.positions(), into);
     })
 }
 

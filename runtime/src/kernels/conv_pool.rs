@@ -19,9 +19,9 @@ use burn::tensor::ops::FloatTensor;
 use rayon::prelude::*;
 
 use super::activation::Elementwise;
-use super::conv::{self, Geometry, backward_from, convolve, groups, split};
+use super::conv::{self, Geometry, backward_from, convolve, groups, patch_major, split, transpose};
 use super::host::{self, Host, Mode, cast, on_cpu};
-use super::max_pool::{self, Window, pool_plane};
+use super::max_pool::{self, Window};
 use super::workspace::{Buffer, buffer};
 
 /// What the fused operation gives: the pooled batch, and the convolution's output for the
@@ -122,6 +122,8 @@ fn forward(
     } else {
         groups.iter().map(|_| Default::default()).collect()
     };
+    let wt = patch_major(g, w);
+    let out_len = g.filters * positions;
     let first = Mutex::new(None);
     split(&mut y, &groups, pooled_len)
         .into_par_iter()
@@ -130,29 +132,21 @@ fn forward(
         .zip(groups.par_iter())
         .for_each(|(((y, at), kept), group)| {
             let count = group.len();
-            let width = count * positions;
             let mut own = buffer(if keep_cols { 0 } else { count * cols_len });
             let cols = if keep_cols { kept } else { &mut own[..] };
-            let mut out = buffer(g.filters * width);
+            let mut out = buffer(count * out_len);
             let images = &x[group.start * g.image()..group.end * g.image()];
-            convolve(g, images, count, w, b, activation, cols, &mut out);
-            for (f, row) in out.chunks_exact(width).enumerate() {
-                for (k, plane) in row.chunks_exact(positions).enumerate() {
-                    let o = k * pooled_len + f * out_plane;
-                    pool_plane(
-                        window,
-                        plane,
-                        &mut y[o..][..out_plane],
-                        &mut at[o..][..out_plane],
-                    );
-                }
+            convolve(g, images, count, &wt, b, activation, cols, &mut out);
+            for ((out, y), at) in out
+                .chunks_exact(out_len)
+                .zip(y.chunks_exact_mut(pooled_len))
+                .zip(at.chunks_exact_mut(pooled_len))
+            {
+                pool_channels_last(window, g.filters, out, y, at);
             }
             if capture && group.start == 0 {
-                let image: Vec<f32> = out
-                    .chunks_exact(width)
-                    .flat_map(|row| &row[..positions])
-                    .copied()
-                    .collect();
+                let mut image = vec![0.0; out_len];
+                transpose(&out[..out_len], positions, g.filters, &mut image);
                 *first.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
             }
         });
@@ -162,6 +156,74 @@ fn forward(
         cols: keep_cols.then_some(cols),
         first: first.into_inner().unwrap_or_else(PoisonError::into_inner),
     }
+}
+
+/// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
+/// maxima and `at` the position of each (the first of equal values, in row-major order),
+/// both channels-first (`[filters, pooled positions]`). Channels-last, a window's values for
+/// 16 filters are 16 contiguous values, compared without a branch.
+fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
+    const LANES: usize = 16;
+    let out_plane = window.out_plane();
+    for oy in 0..window.out_height {
+        for ox in 0..window.out_width {
+            let o = oy * window.out_width + ox;
+            let start = oy * window.stride * window.width + ox * window.stride;
+            let mut f0 = 0;
+            while f0 < filters {
+                let lanes = LANES.min(filters - f0);
+                let (mut best, mut best_at) = ([0.0f32; LANES], [0u32; LANES]);
+                if lanes == LANES {
+                    pool_lanes::<LANES>(window, filters, out, start, f0, &mut best, &mut best_at);
+                } else {
+                    pool_lanes::<1>(window, filters, out, start, f0, &mut best, &mut best_at);
+                    for lane in 1..lanes {
+                        let (b, a) = (&mut best[lane..], &mut best_at[lane..]);
+                        pool_lanes::<1>(window, filters, out, start, f0 + lane, b, a);
+                    }
+                }
+                for lane in 0..lanes {
+                    y[(f0 + lane) * out_plane + o] = best[lane];
+                    at[(f0 + lane) * out_plane + o] = best_at[lane];
+                }
+                f0 += lanes;
+            }
+        }
+    }
+}
+
+/// The window at `start` for the `N` filters from `f0`; `N` is a constant so that the
+/// comparisons compile to vector instructions.
+#[inline(always)]
+fn pool_lanes<const N: usize>(
+    window: &Window,
+    filters: usize,
+    out: &[f32],
+    start: usize,
+    f0: usize,
+    best: &mut [f32],
+    best_at: &mut [u32],
+) {
+    let lanes =
+        |p: usize| -> &[f32; N] { out[p * filters + f0..][..N].try_into().expect("N values") };
+    let mut max: [f32; N] = *lanes(start);
+    let mut arg = [start as u32; N];
+    for wy in 0..window.size {
+        for wx in 0..window.size {
+            let p = start + wy * window.width + wx;
+            let row = lanes(p);
+            // Selects written as masks, which compile to vector instructions where `if`
+            // does not.
+            for i in 0..N {
+                let mask = u32::from(row[i] > max[i]).wrapping_neg();
+                let (old, new) = (max[i].to_bits(), row[i].to_bits());
+                max[i] = f32::from_bits(old ^ ((old ^ new) & mask));
+                arg[i] ^= (arg[i] ^ p as u32) & mask;
+            }
+        }
+    }
+    best[..N].copy_from_slice(&max);
+    best_at[..N].copy_from_slice(&arg);
 }
 
 fn plain<I: Host>(
@@ -219,7 +281,9 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         let (g, out_plane) = (s.geometry, s.window.out_plane());
         let pooled_len = g.filters * out_plane;
         let w = I::slice(&s.w);
+        let filters = g.filters;
         let computed = backward_from(&g, s.batch, &s.cols, &w, node_x.is_some(), |n, into| {
+            // Channels-last: the gradient of filter `f` at position `p` is `into[p * filters + f]`.
             into.fill(0.0);
             let range = n * pooled_len..(n + 1) * pooled_len;
             for (f, ((grad, y), at)) in grad[range.clone()]
@@ -228,9 +292,8 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
                 .zip(s.at[range].chunks_exact(out_plane))
                 .enumerate()
             {
-                let plane = &mut into[f * g.positions()..][..g.positions()];
                 for ((&grad, &y), &at) in grad.iter().zip(y).zip(at) {
-                    plane[at as usize] += grad * s.activation.derivative(y);
+                    into[at as usize * filters + f] += grad * s.activation.derivative(y);
                 }
             }
         });

@@ -4,7 +4,7 @@
 //! gradients). Freshly allocated, each is mapped from the system and faulted in page by page,
 //! which cost as much as the products themselves; kept here, a buffer of last step is handed
 //! out again. A reused buffer holds stale values, not zeros: a kernel writes every value
-//! before reading it, or asks for [`zeroed`].
+//! before reading it.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};
@@ -55,13 +55,6 @@ pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
     values.resize(len, T::default());
     values.truncate(len);
     Buffer(values)
-}
-
-/// A buffer of `len` zeros.
-pub(crate) fn zeroed<T: Element>(len: usize) -> Buffer<T> {
-    let mut buffer = buffer(len);
-    buffer.fill(T::default());
-    buffer
 }
 
 impl<T: Element> Drop for Buffer<T> {
@@ -135,10 +128,11 @@ mod tests {
             "stale values, not zeros"
         );
         drop(again);
-        let zeros = zeroed::<Probe>(1200);
-        assert_eq!(zeros.len(), 1200);
-        assert!(zeros.iter().all(|v| *v == Probe(0)));
-        let given = zeros.into_vec();
+        // Larger than any kept: a fresh allocation, of default values.
+        let fresh = buffer::<Probe>(1200);
+        assert_eq!(fresh.len(), 1200);
+        assert!(fresh.iter().all(|v| *v == Probe(0)));
+        let given = fresh.into_vec();
         assert_eq!(given.len(), 1200);
         assert_eq!(
             Probe::kept().lock().unwrap().len(),
