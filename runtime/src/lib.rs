@@ -7,7 +7,8 @@
 //!   samples, code).
 //! - [`components`]: the built-in catalogue, one file per component, by category.
 //! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
-//! - [`training`]: `run()`, `evaluate()`, and the [`TrainingReport`].
+//! - [`training`]: `run()`, `evaluate()`, the [`TrainingReport`], and the previews of what
+//!   each component computed.
 //! - [`view`]: the training view, as a report file and as a live dashboard in the browser.
 //! - [`backend`]: the burn backend the cargo features select.
 //! - [`engine`]: the model operations compiled here for those backends, which the code of

@@ -52,7 +52,7 @@ pub struct Misclassified {
     /// The values of its input (the model's first Data component that is not the labels).
     pub input: Vec<f32>,
     /// That input as the training view draws it.
-    pub preview: Option<crate::view::Preview>,
+    pub preview: Option<super::preview::Preview>,
 }
 
 /// The test view of a classifier.

@@ -7,10 +7,14 @@
 //! every component's output on the first sample; the last step of each epoch captures the
 //! gradients of every parameter; at the end of each epoch the summaries of outputs, weights,
 //! biases and gradients go into the report.
+//!
+//! The previews of those captures, what each component's output looks like, are drawn here
+//! too ([`Preview`]), since the report keeps them.
 
 mod capture;
 mod checkpoint;
 mod evaluation;
+mod preview;
 mod progress;
 mod report;
 
@@ -18,6 +22,7 @@ pub use capture::{HISTOGRAM_BINS, TensorSummary};
 pub use evaluation::{
     ClassScores, ClassificationReport, Confusion, Misclassified, RegressionReport, WORST_KEPT,
 };
+pub use preview::{Hint, MAX_PREVIEW_VALUES, Preview};
 pub use progress::Progress;
 pub use report::{
     ComponentHistory, EpochCapture, EpochStats, Evaluation, StepStats, TrainingReport,
@@ -45,7 +50,6 @@ use crate::graph::Model;
 use crate::graph::model::Graph;
 use crate::kernels::adam::FusedAdam;
 use crate::value::Value;
-use crate::view::Preview;
 use crate::view::live::Publisher;
 
 /// Elements per batch when measuring validation or test data.

@@ -9,8 +9,8 @@ use percept_catalogue::TrainingSettings;
 
 use super::capture::TensorSummary;
 use super::evaluation::{ClassificationReport, RegressionReport};
+use super::preview::Preview;
 use crate::graph::Summary;
-use crate::view::Preview;
 
 /// The figures of one epoch.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::preview::Preview;
 use super::state::{Position, Status, ViewState};
-use crate::training::{Evaluation, TrainingReport};
+use crate::training::{Evaluation, Preview, TrainingReport};
 
 /// How often training publishes between epochs.
 pub(crate) const PUBLISH_EVERY: Duration = Duration::from_millis(250);

@@ -8,7 +8,8 @@
 //! as training goes. The page's script draws the data with uPlot, vendored into
 //! `assets/uplot` so that the page opens offline.
 //!
-//! - [`preview`]: what a component's output looks like (image, channels, bars, number).
+//! - [`preview`]: what a component's output looks like (image, channels, bars, number),
+//!   drawn by the training layer that captures it and re-exported here.
 //! - [`layout`]: the model graph laid out so that no edge crosses a box.
 //! - [`state`]: the JSON the page renders.
 //! - `page`: the HTML around it, and the report file.
@@ -20,8 +21,13 @@ mod dashboard;
 pub mod layout;
 pub(crate) mod live;
 mod page;
-pub mod preview;
 pub mod state;
+
+/// What a component's output looks like, as the page draws it: made by the training layer,
+/// which keeps previews in its report, and re-exported under the path it had here.
+pub mod preview {
+    pub use crate::training::{Hint, MAX_PREVIEW_VALUES, Preview};
+}
 
 #[cfg(feature = "dashboard")]
 pub use dashboard::Dashboard;

@@ -5,10 +5,9 @@
 use serde::Serialize;
 
 use super::layout::GraphLayout;
-use super::preview::Preview;
 use crate::training::{
-    ClassScores, ClassificationReport, Confusion, Evaluation, RegressionReport, TensorSummary,
-    TrainingReport,
+    ClassScores, ClassificationReport, Confusion, Evaluation, Preview, RegressionReport,
+    TensorSummary, TrainingReport,
 };
 
 /// Where a run is.

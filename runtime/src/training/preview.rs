@@ -1,5 +1,12 @@
 //! Previews a person reads: what one component computed on one element, in the form the
 //! page draws it (an image, a grid of channels, labelled bars, a number).
+//!
+//! They live in the training layer, not in the view that draws them, because training is what
+//! makes them: a report keeps each component's last preview and each badly classified test
+//! element's, and a run hands the latest ones to whoever observes it. Deciding the form needs
+//! only the model (its shapes, the prediction's classes), never the page, so the view reads
+//! them from here rather than training importing them from the view. `view::Preview` and
+//! `view::preview::*` re-export them under the paths they had.
 
 use burn::prelude::{Backend, TensorData};
 use serde::{Deserialize, Serialize};
