@@ -9,7 +9,8 @@
 //! - [`graph`]: [`ModelBuilder`] checks and wires components into a [`Model`].
 //! - [`training`]: `run()`, `evaluate()`, the [`TrainingReport`], and the previews of what
 //!   each component computed.
-//! - [`view`]: the training view, as a report file and as a live dashboard in the browser.
+//! - [`view`]: the training view, as a report file and as a live dashboard in the browser; it
+//!   depends on `training`, never the reverse.
 //! - [`backend`]: the burn backend the cargo features select.
 //! - [`engine`]: the model operations compiled here for those backends, which the code of
 //!   `model!` calls, so that a user's crate does not compile them again.

@@ -9,11 +9,14 @@
 //! biases and gradients go into the report.
 //!
 //! The previews of those captures, what each component's output looks like, are drawn here
-//! too ([`Preview`]), since the report keeps them.
+//! too ([`Preview`]), since the report keeps them. Whoever follows a run as it goes, as the
+//! live dashboard does, is an observer registered on the model (`observe`): training calls
+//! them and imports nothing from the view above it.
 
 mod capture;
 mod checkpoint;
 mod evaluation;
+pub(crate) mod observe;
 mod preview;
 mod progress;
 mod report;
@@ -50,7 +53,7 @@ use crate::graph::Model;
 use crate::graph::model::Graph;
 use crate::kernels::adam::FusedAdam;
 use crate::value::Value;
-use crate::view::live::Publisher;
+use observe::RunObserver;
 
 /// Elements per batch when measuring validation or test data.
 const EVALUATION_BATCH: usize = 256;
@@ -140,8 +143,8 @@ impl<B: Backend> Model<B> {
             classification,
             regression,
         };
-        if let Some(live) = self.live() {
-            live.evaluated(&evaluation);
+        for observer in self.observers() {
+            observer.evaluated(&evaluation);
         }
         Ok(evaluation)
     }
@@ -260,8 +263,8 @@ impl<B: AutodiffBackend> Model<B> {
 
     fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
         let result = self.train_checked(settings, resume);
-        if let Some(live) = self.live() {
-            live.finished(result.as_ref().err());
+        for observer in self.observers() {
+            observer.finished(result.as_ref().err());
         }
         result
     }
@@ -349,10 +352,10 @@ impl<B: AutodiffBackend> Model<B> {
         }
         let mut reporter =
             progress::Reporter::new(self.progress(), settings.epochs, steps, report.regression);
-        let mut publisher = self
-            .live()
-            .cloned()
-            .map(|live| Publisher::begin(live, &report, settings.epochs));
+        let mut runs: Vec<Box<dyn RunObserver>> = self
+            .observers()
+            .map(|observer| observer.clone().begin(&report, settings.epochs))
+            .collect();
         // The last parameters whose training loss was found finite, restored if a loss stops
         // being finite. (Cloning a module clones tensor handles; the update that follows
         // copies the values instead of updating them in place.)
@@ -401,8 +404,8 @@ impl<B: AutodiffBackend> Model<B> {
                     metrics.loss(),
                     metrics.metric(),
                 );
-                if let Some(publisher) = &mut publisher {
-                    publisher.step(&report, epoch, step + 1, chunk.len(), || {
+                for run in &mut runs {
+                    run.step(&report, epoch, step + 1, chunk.len(), &mut || {
                         if capture { self.previews() } else { Vec::new() }
                     });
                 }
@@ -441,9 +444,10 @@ impl<B: AutodiffBackend> Model<B> {
             if capture {
                 self.record_epoch(&mut report.components);
             }
-            if let Some(publisher) = &mut publisher {
-                let previews = if capture { self.previews() } else { Vec::new() };
-                publisher.epoch(&report, epoch, previews);
+            for run in &mut runs {
+                run.epoch(&report, epoch, &mut || {
+                    if capture { self.previews() } else { Vec::new() }
+                });
             }
             if let Some(dir) = &settings.checkpoint {
                 checkpoint::write(self, dir.as_ref(), settings, epoch, &optimizer, &report)?;

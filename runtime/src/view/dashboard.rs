@@ -128,7 +128,7 @@ impl Drop for Dashboard {
 
 impl super::Watch for Dashboard {
     fn attach<B: Backend>(&self, model: &mut Model<B>) {
-        model.extensions.insert(self.live.clone());
+        model.observe(self.live.clone());
     }
 }
 

@@ -1,14 +1,17 @@
 //! The state a running training publishes for the dashboard, and how often.
 //!
-//! Training pays for a dashboard only here: a clock read per step, and about four times a
-//! second a lock to copy the new steps and the latest previews in. Everything else (the JSON,
-//! the network) happens on the dashboard's own thread, from [`Live::json`].
+//! [`Live`] observes the model's runs (training's `Observer`, registered by
+//! `set_dashboard`), and each run's [`Publisher`] copies into it. Training pays for a
+//! dashboard only here: a clock read per step, and about four times a second a lock to copy
+//! the new steps and the latest previews in. Everything else (the JSON, the network) happens
+//! on the dashboard's own thread, from [`Live::json`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::state::{Position, Status, ViewState};
+use crate::training::observe::{Observer, RunObserver};
 use crate::training::{Evaluation, Preview, TrainingReport};
 
 /// How often training publishes between epochs.
@@ -81,9 +84,15 @@ impl Live {
     pub(crate) fn title(&self) -> Option<String> {
         self.lock().report.as_ref().map(|r| r.model.model.clone())
     }
+}
+
+impl Observer for Live {
+    fn begin(self: Arc<Self>, report: &TrainingReport, epochs: usize) -> Box<dyn RunObserver> {
+        Box::new(Publisher::begin(self, report, epochs))
+    }
 
     /// Marks the run finished, or failed with `error`.
-    pub(crate) fn finished(&self, error: Option<&crate::Error>) {
+    fn finished(&self, error: Option<&crate::Error>) {
         self.update(|s| {
             s.position.eta_s = error.is_none().then_some(0.0);
             s.status = if error.is_some() {
@@ -96,7 +105,7 @@ impl Live {
     }
 
     /// Shows `evaluation` as the test view of the latest run.
-    pub(crate) fn evaluated(&self, evaluation: &Evaluation) {
+    fn evaluated(&self, evaluation: &Evaluation) {
         self.update(|s| match &mut s.report {
             Some(report) => report.evaluation = Some(evaluation.clone()),
             None => s.evaluation = Some(evaluation.clone()),
@@ -149,37 +158,6 @@ impl Publisher {
         }
     }
 
-    /// After each step: publishes at most every [`PUBLISH_EVERY`].
-    pub(crate) fn step(
-        &mut self,
-        report: &TrainingReport,
-        epoch: usize,
-        step: usize,
-        samples: usize,
-        previews: impl FnOnce() -> Vec<Option<Preview>>,
-    ) {
-        self.samples += samples;
-        self.steps_done += 1;
-        let now = Instant::now();
-        if now.duration_since(self.last) < PUBLISH_EVERY {
-            return;
-        }
-        self.last = now;
-        self.publish(report, epoch, step, Some(previews()), false);
-    }
-
-    /// After each epoch: the epoch's figures and captures.
-    pub(crate) fn epoch(
-        &mut self,
-        report: &TrainingReport,
-        epoch: usize,
-        previews: Vec<Option<Preview>>,
-    ) {
-        self.last = Instant::now();
-        let steps = report.steps_per_epoch;
-        self.publish(report, epoch, steps, Some(previews), true);
-    }
-
     fn publish(
         &mut self,
         report: &TrainingReport,
@@ -217,6 +195,39 @@ impl Publisher {
                 s.previews = previews;
             }
         });
+    }
+}
+
+impl RunObserver for Publisher {
+    /// After each step: publishes at most every [`PUBLISH_EVERY`].
+    fn step(
+        &mut self,
+        report: &TrainingReport,
+        epoch: usize,
+        step: usize,
+        samples: usize,
+        previews: &mut dyn FnMut() -> Vec<Option<Preview>>,
+    ) {
+        self.samples += samples;
+        self.steps_done += 1;
+        let now = Instant::now();
+        if now.duration_since(self.last) < PUBLISH_EVERY {
+            return;
+        }
+        self.last = now;
+        self.publish(report, epoch, step, Some(previews()), false);
+    }
+
+    /// After each epoch: the epoch's figures and captures.
+    fn epoch(
+        &mut self,
+        report: &TrainingReport,
+        epoch: usize,
+        previews: &mut dyn FnMut() -> Vec<Option<Preview>>,
+    ) {
+        self.last = Instant::now();
+        let steps = report.steps_per_epoch;
+        self.publish(report, epoch, steps, Some(previews()), true);
     }
 }
 

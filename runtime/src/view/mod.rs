@@ -13,12 +13,14 @@
 //! - [`layout`]: the model graph laid out so that no edge crosses a box.
 //! - [`state`]: the JSON the page renders.
 //! - `page`: the HTML around it, and the report file.
-//! - `live`: the state a running training publishes.
+//! - `live` (feature `dashboard`): the state a running training publishes, as an observer of
+//!   the model's runs.
 //! - `dashboard` (feature `dashboard`): the HTTP server.
 
 #[cfg(feature = "dashboard")]
 mod dashboard;
 pub mod layout;
+#[cfg(feature = "dashboard")]
 pub(crate) mod live;
 mod page;
 pub mod state;
@@ -54,10 +56,5 @@ impl<B: burn::prelude::Backend> crate::Model<B> {
     /// with the feature `dashboard`).
     pub fn set_dashboard(&mut self, dashboard: &impl Watch) {
         dashboard.attach(self);
-    }
-
-    /// What a dashboard watching the model shows, if one is attached.
-    pub(crate) fn live(&self) -> Option<&std::sync::Arc<live::Live>> {
-        self.extensions.get()
     }
 }
