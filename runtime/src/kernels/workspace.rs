@@ -35,7 +35,13 @@ impl Element for u32 {
 
 /// A buffer of `len` values that goes back to be kept when dropped.
 #[derive(Debug, Default)]
-pub(crate) struct Buffer<T: Element>(Vec<T>);
+pub(crate) struct Buffer<T: Element> {
+    values: Vec<T>,
+    /// How many values of the allocation hold values written before: at least `len`. A
+    /// kept buffer keeps them all, so handing it out again for more values than the last
+    /// user took writes nothing.
+    initialized: usize,
+}
 
 /// A buffer of `len` values, reused where one is kept: its values are stale, to be
 /// overwritten.
@@ -46,23 +52,30 @@ pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
         let best = kept
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.capacity() >= len)
-            .min_by_key(|(_, v)| v.capacity())
+            .filter(|(_, v)| v.len() >= len)
+            .min_by_key(|(_, v)| v.len())
             .map(|(i, _)| i);
         best.map(|i| kept.swap_remove(i))
     };
-    let mut values = reused.unwrap_or_default();
-    values.resize(len, T::default());
+    let mut values = reused.unwrap_or_else(|| vec![T::default(); len]);
+    let initialized = values.len();
     values.truncate(len);
-    Buffer(values)
+    Buffer {
+        values,
+        initialized,
+    }
 }
 
 impl<T: Element> Drop for Buffer<T> {
     fn drop(&mut self) {
-        let values = std::mem::take(&mut self.0);
-        if values.capacity() == 0 || values.capacity() > MAX_LEN {
+        let mut values = std::mem::take(&mut self.values);
+        if self.initialized == 0 || self.initialized > MAX_LEN {
             return;
         }
+        // SAFETY: the first `initialized` values were written (by `vec!` or by a user
+        // before `truncate`, which leaves `Copy` values in place), and lie within the
+        // allocation.
+        unsafe { values.set_len(self.initialized) };
         let mut kept = T::kept().lock().unwrap_or_else(PoisonError::into_inner);
         if kept.len() < KEPT {
             kept.push(values);
@@ -72,13 +85,17 @@ impl<T: Element> Drop for Buffer<T> {
 
 /// Keeps `values` for a later [`buffer`] (a gradient that burn handed over, say).
 pub(crate) fn keep<T: Element>(values: Vec<T>) {
-    drop(Buffer(values));
+    drop(Buffer {
+        initialized: values.len(),
+        values,
+    });
 }
 
 impl<T: Element> Buffer<T> {
     /// The values, to hand to burn as a tensor's data (they are not kept then).
     pub fn into_vec(mut self) -> Vec<T> {
-        std::mem::take(&mut self.0)
+        self.initialized = 0;
+        std::mem::take(&mut self.values)
     }
 }
 
@@ -86,13 +103,13 @@ impl<T: Element> Deref for Buffer<T> {
     type Target = [T];
 
     fn deref(&self) -> &[T] {
-        &self.0
+        &self.values
     }
 }
 
 impl<T: Element> DerefMut for Buffer<T> {
     fn deref_mut(&mut self) -> &mut [T] {
-        &mut self.0
+        &mut self.values
     }
 }
 
