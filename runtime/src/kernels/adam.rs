@@ -102,31 +102,51 @@ impl FusedAdam {
         let eps = epsilon * bias_correction2_sqrt;
         let lr = lr as f32;
 
-        // In place where burn hands the buffers over (the parameter and the moments are
-        // held by nothing else between steps): no allocation.
-        let mut p = I::take(host::primitive(tensor));
         let grad = host::primitive(grad);
         let g = I::slice(&grad);
+        let len = g.len();
+        // In place where burn hands the buffers over (the moments are held by nothing else
+        // between steps): no allocation.
         let (mut m, mut v) = match moments {
             Some((m, v)) => (I::take(host::primitive(m)), I::take(host::primitive(v))),
-            None => (vec![0.0; p.len()], vec![0.0; p.len()]),
+            None => (vec![0.0; len], vec![0.0; len]),
         };
-        let update = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
-            for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                *m = beta_1 * *m + (1.0 - beta_1) * g;
-                *v = beta_2 * *v + (1.0 - beta_2) * (g * g);
-                *p -= lr * ((*m * combined) / (v.sqrt() + eps));
+        // Updates the moments of one value and gives the change of the value.
+        let change = |g: f32, m: &mut f32, v: &mut f32| {
+            *m = beta_1 * *m + (1.0 - beta_1) * g;
+            *v = beta_2 * *v + (1.0 - beta_2) * (g * g);
+            lr * ((*m * combined) / (v.sqrt() + eps))
+        };
+        let p = match I::try_take(host::primitive(tensor)) {
+            Ok(mut p) => {
+                in_chunks(&mut p, &g, &mut m, &mut v, |_, p, g, m, v| {
+                    for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+                        *p -= change(*g, m, v);
+                    }
+                });
+                p
+            }
+            // The parameter is shared (training keeps the last parameters whose loss was
+            // finite): the update writes a new buffer as it reads the old one, rather than
+            // copying it first, and leaves the new one unwritten until then.
+            Err(old) => {
+                let before = I::slice(&old);
+                let mut p = Vec::with_capacity(len);
+                in_chunks(&mut p.spare_capacity_mut()[..len], &g, &mut m, &mut v, {
+                    let before = &before;
+                    move |at, p, g, m, v| {
+                        let before = &before[at..][..p.len()];
+                        for ((((p, b), g), m), v) in p.iter_mut().zip(before).zip(g).zip(m).zip(v) {
+                            p.write(b - change(*g, m, v));
+                        }
+                    }
+                });
+                // SAFETY: `in_chunks` handed every one of the `len` values to the loop
+                // above, which wrote it.
+                unsafe { p.set_len(len) };
+                p
             }
         };
-        if p.len() <= CHUNK {
-            // One chunk: handing it to rayon's pool would cost more than the work.
-            update(&mut p, &g, &mut m, &mut v);
-        } else {
-            p.par_chunks_mut(CHUNK)
-                .zip(g.par_chunks(CHUNK))
-                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-                .for_each(|((p, g), (m, v))| update(p, g, m, v));
-        }
         drop(g);
         // The gradient's buffer serves the next step's gradient.
         if let Ok(values) = I::try_take(grad) {
@@ -141,33 +161,70 @@ impl FusedAdam {
     }
 }
 
+/// Runs `update(at, values, g, m, v)` over chunks of the same `CHUNK` positions of each
+/// slice (`at` is where the chunk starts), spread over rayon's pool where there is more than
+/// one chunk. Each position is updated by itself, so the split changes no bit.
+fn in_chunks<T: Send>(
+    values: &mut [T],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    update: impl Fn(usize, &mut [T], &[f32], &mut [f32], &mut [f32]) + Sync,
+) {
+    if values.len() <= CHUNK {
+        // One chunk: handing it to rayon's pool would cost more than the work.
+        update(0, values, g, m, v);
+    } else {
+        values
+            .par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+            .enumerate()
+            .for_each(|(i, ((values, g), (m, v)))| update(i * CHUNK, values, g, m, v));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
 
+    /// Every step against burn's Adam, on one chunk and on several (the last one short), with
+    /// the parameter updated in place and, where another handle shares it, into a new buffer
+    /// that leaves the shared values as they were.
     fn matches_burn<I: Host>() {
         let device = Default::default();
         let ours = FusedAdam::new();
         let burns = AdamConfig::new().build();
-        let mut ours_p = random::<I, 2>([33, 70], 1, &device);
-        let mut burns_p = ours_p.clone();
-        let (mut ours_s, mut burns_s) = (None, None);
-        for step in 1..=5u64 {
-            let grad = random::<I, 2>([33, 70], step + 10, &device) * (step as f32);
-            let (p, s) = SimpleOptimizer::<I>::step(&ours, 1e-2, ours_p, grad.clone(), ours_s);
-            (ours_p, ours_s) = (p, s);
-            let (p, s) = SimpleOptimizer::<I>::step(&burns, 1e-2, burns_p, grad, burns_s);
-            (burns_p, burns_s) = (p, s);
-            let case = format!("step {step}");
-            assert_close(&case, "parameter", ours_p.clone(), burns_p.clone(), 1e-6);
-            let (o, b) = (
-                ours_s.clone().unwrap().momentum,
-                burns_s.clone().unwrap().momentum,
-            );
-            assert_eq!(o.time, b.time);
-            assert_close(&case, "moment 1", o.moment_1, b.moment_1, 1e-6);
-            assert_close(&case, "moment 2", o.moment_2, b.moment_2, 1e-6);
+        for dims in [[33, 70], [130, 300]] {
+            let mut ours_p = random::<I, 2>(dims, 1, &device);
+            let mut burns_p = ours_p.clone();
+            let (mut ours_s, mut burns_s) = (None, None);
+            for step in 1..=6u64 {
+                let grad = random::<I, 2>(dims, step + 10, &device) * (step as f32);
+                let shared = (step % 2 == 0).then(|| ours_p.clone());
+                let before = shared.as_ref().map(|p| p.to_data());
+                let (p, s) = SimpleOptimizer::<I>::step(&ours, 1e-2, ours_p, grad.clone(), ours_s);
+                (ours_p, ours_s) = (p, s);
+                if let (Some(shared), Some(before)) = (shared, before) {
+                    assert_eq!(
+                        shared.to_data(),
+                        before,
+                        "{dims:?} step {step}: shared values"
+                    );
+                }
+                let (p, s) = SimpleOptimizer::<I>::step(&burns, 1e-2, burns_p, grad, burns_s);
+                (burns_p, burns_s) = (p, s);
+                let case = format!("{dims:?} step {step}");
+                assert_close(&case, "parameter", ours_p.clone(), burns_p.clone(), 1e-6);
+                let (o, b) = (
+                    ours_s.clone().unwrap().momentum,
+                    burns_s.clone().unwrap().momentum,
+                );
+                assert_eq!(o.time, b.time);
+                assert_close(&case, "moment 1", o.moment_1, b.moment_1, 1e-6);
+                assert_close(&case, "moment 2", o.moment_2, b.moment_2, 1e-6);
+            }
         }
     }
 

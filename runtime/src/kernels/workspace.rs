@@ -9,8 +9,12 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};
 
-/// The buffers kept for each element type: at most this many, and none above `MAX_LEN`.
+/// The buffers kept for each element type: at most this many, and none below `MIN_LEN` or
+/// above `MAX_LEN`. The allocator serves small buffers from its own free lists at little
+/// cost, and kept, dozens of them (a bias gradient per layer and step) would fill the list
+/// and leave no room for the large ones that are worth keeping.
 const KEPT: usize = 64;
+const MIN_LEN: usize = 1 << 12;
 const MAX_LEN: usize = 1 << 26;
 
 /// An element type whose buffers are kept.
@@ -48,11 +52,13 @@ pub(crate) struct Buffer<T: Element> {
 pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
     let reused = {
         let mut kept = T::kept().lock().unwrap_or_else(PoisonError::into_inner);
-        // The smallest kept buffer that is large enough.
+        // The smallest kept buffer that is large enough, and not more than twice as large:
+        // a small request that took a large buffer would leave the next large request
+        // (a weight gradient after a layer's output) to allocate and fault in a new one.
         let best = kept
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.len() >= len)
+            .filter(|(_, v)| v.len() >= len && v.len() / 2 <= len)
             .min_by_key(|(_, v)| v.len())
             .map(|(i, _)| i);
         best.map(|i| kept.swap_remove(i))
@@ -69,7 +75,7 @@ pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
 impl<T: Element> Drop for Buffer<T> {
     fn drop(&mut self) {
         let mut values = std::mem::take(&mut self.values);
-        if self.initialized == 0 || self.initialized > MAX_LEN {
+        if !(MIN_LEN..=MAX_LEN).contains(&self.initialized) {
             return;
         }
         // SAFETY: the first `initialized` values were written (by `vec!` or by a user
@@ -130,14 +136,14 @@ mod tests {
 
     #[test]
     fn a_dropped_buffer_is_handed_out_again_with_its_values() {
-        let mut first = buffer::<Probe>(1000);
+        let mut first = buffer::<Probe>(10_000);
         first.fill(Probe(7));
         let at = first.as_ptr();
         drop(first);
-        let again = buffer::<Probe>(900);
+        let again = buffer::<Probe>(9_000);
         assert_eq!(
             (again.as_ptr(), again.len()),
-            (at, 900),
+            (at, 9_000),
             "the same allocation"
         );
         assert!(
@@ -145,16 +151,27 @@ mod tests {
             "stale values, not zeros"
         );
         drop(again);
+        // Less than half of it: left for a request of its size.
+        let small = buffer::<Probe>(4_500);
+        assert_ne!(small.as_ptr(), at, "a small request leaves a large buffer");
+        drop(small.into_vec());
         // Larger than any kept: a fresh allocation, of default values.
-        let fresh = buffer::<Probe>(1200);
-        assert_eq!(fresh.len(), 1200);
+        let fresh = buffer::<Probe>(12_000);
+        assert_eq!(fresh.len(), 12_000);
         assert!(fresh.iter().all(|v| *v == Probe(0)));
         let given = fresh.into_vec();
-        assert_eq!(given.len(), 1200);
+        assert_eq!(given.len(), 12_000);
         assert_eq!(
             Probe::kept().lock().unwrap().len(),
             1,
             "a buffer given away is not kept"
+        );
+        // Too small to be worth keeping: left to the allocator.
+        keep(vec![Probe(1); MIN_LEN - 1]);
+        assert_eq!(
+            Probe::kept().lock().unwrap().len(),
+            1,
+            "a small buffer is not kept"
         );
     }
 }
