@@ -403,8 +403,8 @@ fn forward(
 struct Saved<I: Backend> {
     cols: Buffer<f32>,
     w: FloatTensor<I>,
-    /// The output, where the activation's derivative needs it.
-    y: Option<Vec<f32>>,
+    /// The output, shared with burn, where the activation's derivative needs it.
+    y: Option<FloatTensor<I>>,
     batch: usize,
     geometry: Geometry,
     activation: Elementwise,
@@ -508,10 +508,11 @@ fn backward<I: Host>(saved: &Saved<I>, grad: &[f32], want_x: bool) -> Grads {
     let g = &saved.geometry;
     let out_len = g.filters * g.positions();
     let w = I::slice(&saved.w);
+    let y = saved.y.as_ref().map(|y| I::slice(y));
     backward_from(g, saved.batch, &saved.cols, &w, want_x, |n, into| {
         let mut channels_first = buffer(out_len);
         channels_first.copy_from_slice(&grad[n * out_len..][..out_len]);
-        if let Some(y) = &saved.y {
+        if let Some(y) = &y {
             saved
                 .activation
                 .backward(&y[n * out_len..][..out_len], &mut channels_first);
@@ -601,9 +602,9 @@ fn tracked<I: Host>(
         activation,
         true,
     );
-    let saved_y = (activation != Elementwise::None).then(|| y.clone());
     let dims = [batch, g.filters, g.out_height, g.out_width];
     let out = host::primitive(host::tensor::<I, 4>(y, dims, &device));
+    let saved_y = (activation != Elementwise::None).then(|| out.clone());
     let prep = ConvBackward
         .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
         .compute_bound()

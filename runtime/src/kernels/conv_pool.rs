@@ -256,8 +256,8 @@ struct Saved<I: Backend> {
     cols: Buffer<f32>,
     /// The weights, shared with burn.
     w: FloatTensor<I>,
-    /// The pooled output: the activation's value at each window's maximum.
-    y: Buffer<f32>,
+    /// The pooled output, shared with burn: the activation's value at each window's maximum.
+    y: FloatTensor<I>,
     /// Where each maximum was in its convolution plane.
     at: Buffer<u32>,
     batch: usize,
@@ -280,7 +280,7 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         let s = &ops.state;
         let (g, out_plane) = (s.geometry, s.window.out_plane());
         let pooled_len = g.filters * out_plane;
-        let w = I::slice(&s.w);
+        let (w, y) = (I::slice(&s.w), I::slice(&s.y));
         let filters = g.filters;
         let computed = backward_from(&g, s.batch, &s.cols, &w, node_x.is_some(), |n, into| {
             // Channels-last: the gradient of filter `f` at position `p` is `into[p * filters + f]`.
@@ -288,7 +288,7 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
             let range = n * pooled_len..(n + 1) * pooled_len;
             for (f, ((grad, y), at)) in grad[range.clone()]
                 .chunks_exact(out_plane)
-                .zip(s.y[range.clone()].chunks_exact(out_plane))
+                .zip(y[range.clone()].chunks_exact(out_plane))
                 .zip(s.at[range].chunks_exact(out_plane))
                 .enumerate()
             {
@@ -323,7 +323,7 @@ fn tracked<I: Host>(
         op.capture,
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
-    let out = host::primitive(host::tensor::<I, 4>(pass.y.to_vec(), dims, &device));
+    let out = host::primitive(host::tensor::<I, 4>(pass.y.into_vec(), dims, &device));
     let prep = ConvPoolBackward
         .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
         .compute_bound()
@@ -333,7 +333,7 @@ fn tracked<I: Host>(
             Arc::new(Saved {
                 cols: pass.cols.unwrap_or_default(),
                 w: w.primitive.clone(),
-                y: pass.y,
+                y: out.clone(),
                 at: pass.at,
                 batch,
                 geometry: g,

@@ -14,7 +14,7 @@ use burn::tensor::ops::FloatTensor;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
-use super::workspace::{Buffer, buffer};
+use super::workspace::buffer;
 
 /// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
 /// kernel on the CPU backends, burn's operations elsewhere.
@@ -78,13 +78,13 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
     y
 }
 
-/// What the backward pass needs from the forward pass: the input and the weights (shared
-/// with burn, not copied) and, where the activation's derivative needs it, the output.
+/// What the backward pass needs from the forward pass: the input, the weights and, where the
+/// activation's derivative needs it, the output (all three shared with burn, not copied).
 #[derive(Debug)]
 struct Saved<I: Backend> {
     x: FloatTensor<I>,
     w: FloatTensor<I>,
-    y: Option<Buffer<f32>>,
+    y: Option<FloatTensor<I>>,
     dims: Dims,
     activation: Elementwise,
 }
@@ -103,7 +103,7 @@ fn backward<I: Host>(saved: &Saved<I>, mut grad: Vec<f32>, want_x: bool) -> Grad
         units,
     } = saved.dims;
     if let Some(y) = &saved.y {
-        saved.activation.backward(y, &mut grad);
+        saved.activation.backward(&I::slice(y), &mut grad);
     }
     // Summed over the batch in row order: the same bits on every run.
     let mut b = vec![0.0; units];
@@ -175,7 +175,9 @@ impl<I: Host> Backward<I, 3> for DenseBackward {
             inputs,
             units,
         } = saved.dims;
-        let computed = backward(saved, I::slice(&grad).into_owned(), node_x.is_some());
+        // The incoming gradient's own buffer where nothing else holds it: the activation's
+        // derivative is applied to it in place.
+        let computed = backward(saved, I::take(grad), node_x.is_some());
         if let (Some(node), Some(x)) = (node_x, computed.x) {
             let x = host::tensor::<I, 2>(x, [batch, inputs], &device);
             grads.register::<I>(node.id, host::primitive(x));
@@ -213,12 +215,8 @@ fn tracked<I: Host>(
         dims,
         activation,
     );
-    let saved_y = (activation != Elementwise::None).then(|| {
-        let mut saved = buffer(y.len());
-        saved.copy_from_slice(&y);
-        saved
-    });
     let out = host::primitive(host::tensor::<I, 2>(y, [batch, units], &device));
+    let saved_y = (activation != Elementwise::None).then(|| out.clone());
     let prep = DenseBackward
         .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
         .compute_bound()
@@ -254,7 +252,13 @@ mod tests {
 
     fn matches_burn<I: Host>() {
         let device = Default::default();
-        for (batch, inputs, units) in [(1, 1, 1), (3, 7, 5), (128, 33, 10), (17, 100, 65)] {
+        for (batch, inputs, units) in [
+            (1, 1, 1),
+            (3, 7, 5),
+            (128, 33, 10),
+            (17, 100, 65),
+            (1, 785, 401),
+        ] {
             for activation in ACTIVATIONS {
                 let case = format!("{batch}x{inputs}->{units} {activation:?}");
                 let x = random::<I, 2>([batch, inputs], 1, &device);
