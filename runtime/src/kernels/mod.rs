@@ -1,5 +1,5 @@
 //! percept's own CPU kernels for the hot components: Dense, Conv (with its activation, and
-//! with a MaxPool that alone reads it) and MaxPool.
+//! with a MaxPool that alone reads it), MaxPool and Dropout.
 //!
 //! burn's CPU backends compute a convolution's input gradient with a scalar loop, so a small
 //! CNN trained 30 times slower than with TensorFlow. These kernels do the work with the
@@ -13,6 +13,7 @@
 //! - [`activation`]: the activations a kernel fuses.
 //! - [`workspace`]: buffers reused from step to step.
 //! - [`adam`]: Adam's step in one pass per parameter.
+//! - [`dropout`]: Dropout's mask, hashed from one seed a step instead of drawn value by value.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //!
@@ -26,6 +27,7 @@ pub(crate) mod adam;
 pub(crate) mod conv;
 pub(crate) mod conv_pool;
 pub(crate) mod dense;
+pub(crate) mod dropout;
 pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;

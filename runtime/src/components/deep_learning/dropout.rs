@@ -11,7 +11,8 @@ use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
 use crate::value::{Value, by_rank};
 
-/// A Dropout component: burn's `Dropout`, active only while training.
+/// A Dropout component, active only while training: percept's kernel on the CPU backends
+/// (`kernels::dropout`), burn's `Dropout` elsewhere.
 #[derive(Module, Debug)]
 pub struct Dropout<B: Backend> {
     backend: PhantomData<B>,
@@ -36,7 +37,7 @@ impl<B: Backend> Dropout<B> {
         is_training: bool,
     ) -> Tensor<B, D> {
         if is_training {
-            self.dropout.forward(x)
+            crate::kernels::dropout::dropout(x, self.dropout.prob)
         } else {
             x
         }
