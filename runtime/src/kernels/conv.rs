@@ -15,9 +15,8 @@ use std::sync::Arc;
 use burn::backend::Autodiff;
 use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::prelude::*;
 use burn::tensor::ops::{FloatTensor, PaddedConvOptions};
 use percept_catalogue::Padding;
@@ -605,24 +604,19 @@ fn tracked<I: Host>(
     let dims = [batch, g.filters, g.out_height, g.out_width];
     let out = host::primitive(host::tensor::<I, 4>(y, dims, &device));
     let saved_y = (activation != Elementwise::None).then(|| out.clone());
-    let prep = ConvBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
-        .compute_bound()
-        .stateful();
-    host::wrap_tracked(match prep {
-        OpsKind::Tracked(prep) => prep.finish(
-            Arc::new(Saved {
-                cols: cols.unwrap_or_default(),
-                w: w.primitive.clone(),
-                y: saved_y,
-                batch,
-                geometry: g,
-                activation,
-            }),
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    })
+    host::record(
+        ConvBackward,
+        [&x, &w, &b],
+        Arc::new(Saved {
+            cols: cols.unwrap_or_default(),
+            w: w.primitive.clone(),
+            y: saved_y,
+            batch,
+            geometry: g,
+            activation,
+        }),
+        out,
+    )
 }
 
 #[cfg(test)]

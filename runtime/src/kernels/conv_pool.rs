@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::prelude::*;
 use burn::tensor::ops::FloatTensor;
 use rayon::prelude::*;
@@ -324,26 +323,21 @@ fn tracked<I: Host>(
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
     let out = host::primitive(host::tensor::<I, 4>(pass.y.into_vec(), dims, &device));
-    let prep = ConvPoolBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
-        .compute_bound()
-        .stateful();
-    let output = host::wrap_tracked(match prep {
-        OpsKind::Tracked(prep) => prep.finish(
-            Arc::new(Saved {
-                cols: pass.cols.unwrap_or_default(),
-                w: w.primitive.clone(),
-                y: out.clone(),
-                at: pass.at,
-                batch,
-                geometry: g,
-                window,
-                activation: op.activation,
-            }),
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    });
+    let output = host::record(
+        ConvPoolBackward,
+        [&x, &w, &b],
+        Arc::new(Saved {
+            cols: pass.cols.unwrap_or_default(),
+            w: w.primitive.clone(),
+            y: out.clone(),
+            at: pass.at,
+            batch,
+            geometry: g,
+            window,
+            activation: op.activation,
+        }),
+        out,
+    );
     (output, pass.first)
 }
 

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::prelude::*;
 use burn::tensor::ops::FloatTensor;
 
@@ -217,23 +216,18 @@ fn tracked<I: Host>(
     );
     let out = host::primitive(host::tensor::<I, 2>(y, [batch, units], &device));
     let saved_y = (activation != Elementwise::None).then(|| out.clone());
-    let prep = DenseBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), w.node.clone(), b.node.clone()])
-        .compute_bound()
-        .stateful();
-    host::wrap_tracked(match prep {
-        OpsKind::Tracked(prep) => prep.finish(
-            Arc::new(Saved {
-                x: x.primitive.clone(),
-                w: w.primitive.clone(),
-                y: saved_y,
-                dims,
-                activation,
-            }),
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    })
+    host::record(
+        DenseBackward,
+        [&x, &w, &b],
+        Arc::new(Saved {
+            x: x.primitive.clone(),
+            w: w.primitive.clone(),
+            y: saved_y,
+            dims,
+            activation,
+        }),
+        out,
+    )
 }
 
 #[cfg(test)]

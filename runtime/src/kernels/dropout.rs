@@ -13,9 +13,8 @@ use std::sync::Arc;
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use rayon::prelude::*;
@@ -117,14 +116,7 @@ impl<I: Host> Backward<I, 1> for DropoutBackward {
     type State = Arc<Saved>;
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_x] = ops.parents;
-        let grad = grads.consume::<I>(&ops.node);
-        let Some(node) = node_x else { return };
-        let device = I::float_device(&grad);
-        let s = &ops.state;
-        let x = s.mask.apply(&I::slice(&grad));
-        let x = I::float_from_data(TensorData::new(x, s.dims.clone()), &device);
-        grads.register::<I>(node.id, x);
+        host::backward_one::<I, _>(ops, grads, |s| s.dims.clone(), |s, grad| s.mask.apply(grad));
     }
 }
 
@@ -138,20 +130,15 @@ fn tracked<I: Host, const D: usize>(
     let mask = Mask::draw::<I>(rate, &device);
     let y = mask.apply(&I::slice(&x.primitive));
     let out = host::primitive(host::tensor::<I, D>(y, dims, &device));
-    let prep = DropoutBackward
-        .prepare::<NoCheckpointing>([x.node.clone()])
-        .compute_bound()
-        .stateful();
-    host::wrap_tracked(match prep {
-        OpsKind::Tracked(prep) => prep.finish(
-            Arc::new(Saved {
-                mask,
-                dims: dims.to_vec(),
-            }),
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    })
+    host::record(
+        DropoutBackward,
+        [&x],
+        Arc::new(Saved {
+            mask,
+            dims: dims.to_vec(),
+        }),
+        out,
+    )
 }
 
 #[cfg(test)]

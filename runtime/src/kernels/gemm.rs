@@ -183,6 +183,19 @@ mod tests {
             .collect()
     }
 
+    /// `a · b` for row-major `a: m x k` and `b: k x n`.
+    fn product(
+        a: &[f32],
+        b: &[f32],
+        (m, k, n): (usize, usize, usize),
+        threads: Threads,
+    ) -> Vec<f32> {
+        let mut out = vec![0.0; m * n];
+        let (a, b) = (MatRef::rows(a, m, k), MatRef::rows(b, k, n));
+        matmul(&mut out, a, b, false, threads);
+        out
+    }
+
     #[test]
     fn multiplies_plain_and_transposed_views() {
         // (1, 785, 401): one row against a matrix large enough to be cut in two halves.
@@ -197,14 +210,7 @@ mod tests {
             let b = values(k * n, 2);
             let at = values(k * m, 3);
             for threads in [Threads::One, Threads::Pool] {
-                let mut out = vec![0.0; m * n];
-                matmul(
-                    &mut out,
-                    MatRef::rows(&a, m, k),
-                    MatRef::rows(&b, k, n),
-                    false,
-                    threads,
-                );
+                let out = product(&a, &b, (m, k, n), threads);
                 let expected = naive(MatRef::rows(&a, m, k), MatRef::rows(&b, k, n));
                 let diff = max_diff(&out, &expected);
                 assert!(diff < 1e-4, "{m}x{k}x{n}: {diff}");
@@ -241,17 +247,7 @@ mod tests {
         for (m, k, n) in [(300, 500, 200), (1, 785, 401)] {
             let a = values(m * k, 4);
             let b = values(k * n, 5);
-            let run = || {
-                let mut out = vec![0.0; m * n];
-                matmul(
-                    &mut out,
-                    MatRef::rows(&a, m, k),
-                    MatRef::rows(&b, k, n),
-                    false,
-                    Threads::Pool,
-                );
-                out
-            };
+            let run = || product(&a, &b, (m, k, n), Threads::Pool);
             let first = run();
             for _ in 0..5 {
                 assert!(

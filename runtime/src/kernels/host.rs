@@ -10,6 +10,9 @@ use std::any::{Any, TypeId};
 use std::borrow::Cow;
 
 use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 use burn::tensor::ops::FloatTensor;
@@ -222,11 +225,41 @@ pub(crate) fn tracked<I: Backend, const D: usize>(
     tensor.into_primitive().tensor()
 }
 
-/// A tracked tensor around an autodiff tensor.
-pub(crate) fn wrap_tracked<I: Backend, const D: usize>(
-    tensor: FloatTensor<Autodiff<I>>,
+/// The backward pass of an operation of one input: registers the input's gradient, which
+/// `input_grad(state, output gradient)` gives as values of `input_dims(state)`, where the
+/// input is tracked.
+pub(crate) fn backward_one<I: Host, S>(
+    ops: Ops<S, 1>,
+    grads: &mut Gradients,
+    input_dims: impl FnOnce(&S) -> Vec<usize>,
+    input_grad: impl FnOnce(&S, &[f32]) -> Vec<f32>,
+) {
+    let [node_x] = ops.parents;
+    let grad = grads.consume::<I>(&ops.node);
+    let Some(node) = node_x else { return };
+    let device = I::float_device(&grad);
+    let values = input_grad(&ops.state, &I::slice(&grad));
+    let data = TensorData::new(values, input_dims(&ops.state));
+    grads.register::<I>(node.id, I::float_from_data(data, &device));
+}
+
+/// `out`, which a kernel computed from `inputs`, as the output of the custom operation `op`:
+/// where any input is tracked, burn-autodiff records `op` and keeps `state` for its backward
+/// pass; otherwise `state` is dropped.
+pub(crate) fn record<I: Backend, Op: Backward<I, N>, const N: usize, const D: usize>(
+    op: Op,
+    inputs: [&FloatTensor<Autodiff<I>>; N],
+    state: Op::State,
+    out: FloatTensor<I>,
 ) -> Tensor<Autodiff<I>, D> {
-    Tensor::from_primitive(TensorPrimitive::Float(tensor))
+    let prep = op
+        .prepare::<NoCheckpointing>(inputs.map(|input| input.node.clone()))
+        .compute_bound()
+        .stateful();
+    Tensor::from_primitive(TensorPrimitive::Float(match prep {
+        OpsKind::Tracked(prep) => prep.finish(state, out),
+        OpsKind::UnTracked(prep) => prep.finish(out),
+    }))
 }
 
 #[cfg(test)]

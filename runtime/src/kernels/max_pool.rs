@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::prelude::*;
 use rayon::prelude::*;
 
@@ -178,16 +177,11 @@ impl<I: Host> Backward<I, 1> for MaxPoolBackward {
     type State = Arc<Saved>;
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_x] = ops.parents;
-        let grad = grads.consume::<I>(&ops.node);
-        let Some(node) = node_x else { return };
-        let device = I::float_device(&grad);
-        let s = &ops.state;
-        let x = backward(&s.window, &s.at, &I::slice(&grad));
-        let dims = [s.batch, s.channels, s.window.height, s.window.width];
-        grads.register::<I>(
-            node.id,
-            host::primitive(host::tensor::<I, 4>(x, dims, &device)),
+        host::backward_one::<I, _>(
+            ops,
+            grads,
+            |s| vec![s.batch, s.channels, s.window.height, s.window.width],
+            |s, grad| backward(&s.window, &s.at, grad),
         );
     }
 }
@@ -199,22 +193,17 @@ fn tracked<I: Host>(x: Tensor<Autodiff<I>, 4>, window: Window) -> Tensor<Autodif
     let (y, at) = forward(&I::slice(&x.primitive), &window);
     let dims = [batch, channels, window.out_height, window.out_width];
     let out = host::primitive(host::tensor::<I, 4>(y, dims, &device));
-    let prep = MaxPoolBackward
-        .prepare::<NoCheckpointing>([x.node.clone()])
-        .compute_bound()
-        .stateful();
-    host::wrap_tracked(match prep {
-        OpsKind::Tracked(prep) => prep.finish(
-            Arc::new(Saved {
-                at,
-                batch,
-                channels,
-                window,
-            }),
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    })
+    host::record(
+        MaxPoolBackward,
+        [&x],
+        Arc::new(Saved {
+            at,
+            batch,
+            channels,
+            window,
+        }),
+        out,
+    )
 }
 
 #[cfg(test)]
