@@ -262,7 +262,10 @@ impl<B: AutodiffBackend> Model<B> {
     }
 
     fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
-        let result = self.train_checked(settings, resume);
+        // On a worker of rayon's pool: every kernel's parallel work then starts on the
+        // calling worker and is shared by stealing, instead of waking the pool and putting
+        // the training thread to sleep at each of a step's dozen parallel calls.
+        let result = rayon::scope(|_| self.train_checked(settings, resume));
         for observer in self.observers() {
             observer.finished(result.as_ref().err());
         }
