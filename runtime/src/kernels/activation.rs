@@ -32,15 +32,20 @@ impl Elementwise {
         }
     }
 
-    /// Applies the activation to `values` in place.
-    pub fn apply(self, values: &mut [f32]) {
+    /// Adds `bias` to each row of `values` (rows as long as `bias`) and applies the
+    /// activation, in place and in one pass: what follows a product computed without its
+    /// bias.
+    pub fn apply_with_bias(self, values: &mut [f32], bias: &[f32]) {
+        fn each(values: &mut [f32], bias: &[f32], f: impl Fn(f32) -> f32) {
+            for row in values.chunks_exact_mut(bias.len()) {
+                row.iter_mut().zip(bias).for_each(|(v, b)| *v = f(*v + b));
+            }
+        }
         match self {
-            Elementwise::None => {}
-            Elementwise::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Elementwise::Sigmoid => values
-                .iter_mut()
-                .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            Elementwise::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+            Elementwise::None => each(values, bias, |v| v),
+            Elementwise::Relu => each(values, bias, |v| v.max(0.0)),
+            Elementwise::Sigmoid => each(values, bias, |v| 1.0 / (1.0 + (-v).exp())),
+            Elementwise::Tanh => each(values, bias, f32::tanh),
         }
     }
 

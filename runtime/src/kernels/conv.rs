@@ -78,6 +78,11 @@ impl Geometry {
     }
 
     /// The output's `[height, width]`.
+    /// burn's dimensions of the output of a batch, `[batch, filters, height, width]`.
+    pub(super) fn output_dims(&self, batch: usize) -> [usize; 4] {
+        [batch, self.filters, self.out_height, self.out_width]
+    }
+
     pub(crate) fn output(&self) -> [usize; 2] {
         [self.out_height, self.out_width]
     }
@@ -146,22 +151,6 @@ pub(crate) fn reference<B: Backend>(
     );
     let z = burn::tensor::module::conv2d(x, w, Some(b), options);
     activation.on_tensor(z)
-}
-
-/// `dst[c * rows + r] = src[r * cols + c]`: a `rows x cols` matrix transposed, in tiles
-/// that keep both sides in cache.
-pub(super) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
-    const TILE: usize = 16;
-    debug_assert!(src.len() >= rows * cols && dst.len() >= rows * cols);
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(rows) {
-                for c in c0..(c0 + TILE).min(cols) {
-                    dst[c * rows + r] = src[r * cols + c];
-                }
-            }
-        }
-    }
 }
 
 /// The weights as the products read them, `[(ky, kx, channel), filter]`, from burn's
@@ -310,7 +299,7 @@ pub(super) fn split<'a, T>(
         .collect()
 }
 
-/// Convolves a group of `count` images (burn's channels-first layout) as one product:
+/// Convolves a group of `count` channels-last images as one product:
 /// `out = activation(cols · Wt + b)`, channels-last `[count * positions, filters]`, where
 /// `cols` gets the patches of every image, one row per output position, and `wt` is
 /// [`patch_major`]. In this orientation `gemm` copies only the small weight matrix into its
@@ -327,36 +316,26 @@ pub(super) fn convolve(
     out: &mut [f32],
 ) {
     let (patch, positions) = (g.patch(), g.positions());
-    let mut channels_last = buffer(if g.channels > 1 { g.image() } else { 0 });
     for (k, image) in images.chunks_exact(g.image()).enumerate() {
-        // One channel: the two layouts are the same.
-        let image = if g.channels > 1 {
-            transpose(image, g.channels, g.height * g.width, &mut channels_last);
-            &channels_last[..]
-        } else {
-            image
-        };
         im2row(
             g,
             image,
             &mut cols[k * positions * patch..][..positions * patch],
         );
     }
-    for row in out.chunks_exact_mut(g.filters) {
-        row.copy_from_slice(b);
-    }
     matmul(
         out,
         MatRef::rows(cols, count * positions, patch),
         MatRef::rows(wt, patch, g.filters),
-        true,
+        false,
         Threads::One,
     );
-    activation.apply(out);
+    activation.apply_with_bias(out, b);
 }
 
-/// The output of a batch, `[batch, filters, positions]`, and the patches of every image by
-/// group (kept for the weight gradient when `keep_cols`).
+/// The output of a batch of channels-last images `x`, channels-last
+/// (`[batch, positions, filters]`), and the patches of every image by group (kept for the
+/// weight gradient when `keep_cols`).
 fn forward(
     x: &[f32],
     w: &[f32],
@@ -367,8 +346,8 @@ fn forward(
 ) -> (Vec<f32>, Option<Buffer<f32>>) {
     let batch = x.len() / g.image();
     let groups = groups(g, batch);
-    let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
-    let out_len = g.filters * positions;
+    let cols_len = g.patch() * g.positions();
+    let out_len = g.filters * g.positions();
     let wt = patch_major(g, w);
     let mut y = buffer(batch * out_len).into_vec();
     let mut cols = buffer(if keep_cols { batch * cols_len } else { 0 });
@@ -385,13 +364,8 @@ fn forward(
             let count = group.len();
             let mut own = buffer(if keep_cols { 0 } else { count * cols_len });
             let cols = if keep_cols { kept } else { &mut own[..] };
-            let mut out = buffer(count * out_len);
             let images = &x[group.start * g.image()..group.end * g.image()];
-            convolve(g, images, count, &wt, b, activation, cols, &mut out);
-            // [positions, filters] -> [filters, positions], image by image.
-            for (out, y) in out.chunks_exact(out_len).zip(y.chunks_exact_mut(out_len)) {
-                transpose(out, positions, g.filters, y);
-            }
+            convolve(g, images, count, &wt, b, activation, cols, y);
         });
     (y, keep_cols.then_some(cols))
 }
@@ -472,19 +446,12 @@ pub(super) fn backward_from(
                     false,
                     Threads::One,
                 );
-                let mut channels_last = buffer(if g.channels > 1 { g.image() } else { 0 });
                 for (image, patch_grad) in x_part
                     .chunks_exact_mut(g.image())
                     .zip(patch_grad.chunks_exact(cols_len))
                 {
-                    if g.channels > 1 {
-                        channels_last.fill(0.0);
-                        row2im(g, patch_grad, &mut channels_last);
-                        transpose(&channels_last, g.height * g.width, g.channels, image);
-                    } else {
-                        image.fill(0.0);
-                        row2im(g, patch_grad, image);
-                    }
+                    image.fill(0.0);
+                    row2im(g, patch_grad, image);
                 }
             }
         });
@@ -503,20 +470,19 @@ pub(super) fn backward_from(
     }
 }
 
+/// The gradients from the output's gradient `grad`, channels-last.
 fn backward<I: Host>(saved: &Saved<I>, grad: &[f32], want_x: bool) -> Grads {
     let g = &saved.geometry;
     let out_len = g.filters * g.positions();
     let w = I::slice(&saved.w);
-    let y = saved.y.as_ref().map(|y| I::slice(y));
+    let y = saved.y.as_ref().map(|y| I::channels_last(y));
     backward_from(g, saved.batch, &saved.cols, &w, want_x, |n, into| {
-        let mut channels_first = buffer(out_len);
-        channels_first.copy_from_slice(&grad[n * out_len..][..out_len]);
+        into.copy_from_slice(&grad[n * out_len..][..out_len]);
         if let Some(y) = &y {
             saved
                 .activation
-                .backward(&y[n * out_len..][..out_len], &mut channels_first);
+                .backward(&y[n * out_len..][..out_len], into);
         }
-        transpose(&channels_first, g.filters, g.positions(), into);
     })
 }
 
@@ -531,14 +497,14 @@ fn plain<I: Host>(
     let device = x.device();
     let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
     let (y, _) = forward(
-        &I::slice(&x),
+        &I::channels_last(&x),
         &I::slice(&w),
         &I::slice(&b),
         &g,
         activation,
         false,
     );
-    host::tensor(y, [batch, g.filters, g.out_height, g.out_width], &device)
+    host::wrap(I::from_channels_last(y, g.output_dims(batch), &device))
 }
 
 #[derive(Debug)]
@@ -553,14 +519,14 @@ impl<I: Host> Backward<I, 3> for ConvBackward {
         let device = I::float_device(&grad);
         let saved = &ops.state;
         let g = saved.geometry;
-        let computed = backward(saved, &I::slice(&grad), node_x.is_some());
+        let computed = backward(saved, &I::channels_last(&grad), node_x.is_some());
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         register::<I>(grads, nodes, computed, saved.batch, &g, &device);
     }
 }
 
 /// Hands the gradients to the nodes that asked for them.
-pub(super) fn register<I: Backend>(
+pub(super) fn register<I: Host>(
     grads: &mut Gradients,
     [node_x, node_w, node_b]: [Option<NodeId>; 3],
     computed: Grads,
@@ -570,7 +536,7 @@ pub(super) fn register<I: Backend>(
 ) {
     if let (Some(node), Some(x)) = (node_x, computed.x) {
         let dims = [batch, g.channels, g.height, g.width];
-        grads.register::<I>(node, host::primitive(host::tensor::<I, 4>(x, dims, device)));
+        grads.register::<I>(node, I::from_channels_last(x, dims, device));
     }
     if let Some(node) = node_w {
         let dims = [g.filters, g.channels, g.kernel, g.kernel];
@@ -594,15 +560,14 @@ fn tracked<I: Host>(
     let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
     let (y, cols) = forward(
-        &I::slice(&x.primitive),
+        &I::channels_last(&x.primitive),
         &I::slice(&w.primitive),
         &I::slice(&b.primitive),
         &g,
         activation,
         true,
     );
-    let dims = [batch, g.filters, g.out_height, g.out_width];
-    let out = host::primitive(host::tensor::<I, 4>(y, dims, &device));
+    let out = I::from_channels_last(y, g.output_dims(batch), &device);
     let saved_y = (activation != Elementwise::None).then(|| out.clone());
     host::record(
         ConvBackward,

@@ -18,8 +18,8 @@ use burn::tensor::ops::FloatTensor;
 use rayon::prelude::*;
 
 use super::activation::Elementwise;
-use super::conv::{self, Geometry, backward_from, convolve, groups, patch_major, split, transpose};
-use super::host::{self, Host, Mode, cast, on_cpu};
+use super::conv::{self, Geometry, backward_from, convolve, groups, patch_major, split};
+use super::host::{self, Host, Mode, cast, on_cpu, transpose};
 use super::max_pool::{self, Window};
 use super::workspace::{Buffer, buffer};
 
@@ -85,9 +85,9 @@ struct Operation {
 
 /// What the fused forward pass computes of a batch.
 struct Forward {
-    /// The pooled output.
+    /// The pooled output, channels-last.
     y: Buffer<f32>,
-    /// Where each maximum was in its convolution plane.
+    /// Where each maximum was in its convolution plane, channels-last.
     at: Buffer<u32>,
     /// The patches of every image, kept for the backward pass.
     cols: Option<Buffer<f32>>,
@@ -95,8 +95,9 @@ struct Forward {
     first: Option<Vec<f32>>,
 }
 
-/// The fused pass over a batch, by groups of images; with `keep_cols`, the patches are kept
-/// for the backward pass, and with `capture`, the first image's convolution output.
+/// The fused pass over a batch of channels-last images, by groups of images; with
+/// `keep_cols`, the patches are kept for the backward pass, and with `capture`, the first
+/// image's convolution output.
 #[allow(clippy::too_many_arguments)]
 fn forward(
     x: &[f32],
@@ -159,70 +160,56 @@ fn forward(
 
 /// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
 /// maxima and `at` the position of each (the first of equal values, in row-major order),
-/// both channels-first (`[filters, pooled positions]`). Channels-last, a window's values for
-/// 16 filters are 16 contiguous values, compared without a branch.
+/// channels-last too (`[pooled positions, filters]`). A window's values for all filters are
+/// whole rows of `out`, compared 16 filters at a time without a branch.
 fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
     const LANES: usize = 16;
-    let out_plane = window.out_plane();
-    for oy in 0..window.out_height {
-        for ox in 0..window.out_width {
-            let o = oy * window.out_width + ox;
-            let start = oy * window.stride * window.width + ox * window.stride;
-            let mut f0 = 0;
-            while f0 < filters {
-                let lanes = LANES.min(filters - f0);
-                let (mut best, mut best_at) = ([0.0f32; LANES], [0u32; LANES]);
-                if lanes == LANES {
-                    pool_lanes::<LANES>(window, filters, out, start, f0, &mut best, &mut best_at);
-                } else {
-                    pool_lanes::<1>(window, filters, out, start, f0, &mut best, &mut best_at);
-                    for lane in 1..lanes {
-                        let (b, a) = (&mut best[lane..], &mut best_at[lane..]);
-                        pool_lanes::<1>(window, filters, out, start, f0 + lane, b, a);
+    let pooled = y
+        .chunks_exact_mut(filters)
+        .zip(at.chunks_exact_mut(filters));
+    for (o, (max, arg)) in pooled.enumerate() {
+        let (oy, ox) = (o / window.out_width, o % window.out_width);
+        let start = oy * window.stride * window.width + ox * window.stride;
+        max.copy_from_slice(&out[start * filters..][..filters]);
+        arg.fill(start as u32);
+        for wy in 0..window.size {
+            for wx in 0..window.size {
+                let p = start + wy * window.width + wx;
+                if p == start {
+                    continue;
+                }
+                let row = &out[p * filters..][..filters];
+                let lanes = max.chunks_mut(LANES).zip(arg.chunks_mut(LANES));
+                for ((max, arg), row) in lanes.zip(row.chunks(LANES)) {
+                    match (max.try_into(), arg.try_into(), row.try_into()) {
+                        (Ok(max), Ok(arg), Ok(row)) => keep_larger::<LANES>(max, arg, row, p),
+                        _ => (0..row.len()).for_each(|i| {
+                            let one = |i| i..=i;
+                            keep_larger::<1>(
+                                (&mut max[one(i)]).try_into().expect("one value"),
+                                (&mut arg[one(i)]).try_into().expect("one value"),
+                                (&row[one(i)]).try_into().expect("one value"),
+                                p,
+                            )
+                        }),
                     }
                 }
-                for lane in 0..lanes {
-                    y[(f0 + lane) * out_plane + o] = best[lane];
-                    at[(f0 + lane) * out_plane + o] = best_at[lane];
-                }
-                f0 += lanes;
             }
         }
     }
 }
 
-/// The window at `start` for the `N` filters from `f0`; `N` is a constant so that the
-/// comparisons compile to vector instructions.
+/// Keeps in `max` the larger of it and `row`, lane by lane, and in `arg` the position `p`
+/// where `row` is larger. `N` is a constant so that the lanes compile to vector
+/// instructions, and the selects are written as masks, which do where `if` does not.
 #[inline(always)]
-fn pool_lanes<const N: usize>(
-    window: &Window,
-    filters: usize,
-    out: &[f32],
-    start: usize,
-    f0: usize,
-    best: &mut [f32],
-    best_at: &mut [u32],
-) {
-    let lanes =
-        |p: usize| -> &[f32; N] { out[p * filters + f0..][..N].try_into().expect("N values") };
-    let mut max: [f32; N] = *lanes(start);
-    let mut arg = [start as u32; N];
-    for wy in 0..window.size {
-        for wx in 0..window.size {
-            let p = start + wy * window.width + wx;
-            let row = lanes(p);
-            // Selects written as masks, which compile to vector instructions where `if`
-            // does not.
-            for i in 0..N {
-                let mask = u32::from(row[i] > max[i]).wrapping_neg();
-                let (old, new) = (max[i].to_bits(), row[i].to_bits());
-                max[i] = f32::from_bits(old ^ ((old ^ new) & mask));
-                arg[i] ^= (arg[i] ^ p as u32) & mask;
-            }
-        }
+fn keep_larger<const N: usize>(max: &mut [f32; N], arg: &mut [u32; N], row: &[f32; N], p: usize) {
+    for i in 0..N {
+        let mask = u32::from(row[i] > max[i]).wrapping_neg();
+        let (old, new) = (max[i].to_bits(), row[i].to_bits());
+        max[i] = f32::from_bits(old ^ ((old ^ new) & mask));
+        arg[i] ^= (arg[i] ^ p as u32) & mask;
     }
-    best[..N].copy_from_slice(&max);
-    best_at[..N].copy_from_slice(&arg);
 }
 
 fn plain<I: Host>(
@@ -236,7 +223,7 @@ fn plain<I: Host>(
     let device = x.device();
     let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
     let pass = forward(
-        &I::slice(&x),
+        &I::channels_last(&x),
         &I::slice(&w),
         &I::slice(&b),
         &g,
@@ -246,7 +233,8 @@ fn plain<I: Host>(
         op.capture,
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
-    (host::tensor(pass.y.into_vec(), dims, &device), pass.first)
+    let y = I::from_channels_last(pass.y.into_vec(), dims, &device);
+    (host::wrap(y), pass.first)
 }
 
 /// What the backward pass needs from the forward pass.
@@ -257,7 +245,7 @@ struct Saved<I: Backend> {
     w: FloatTensor<I>,
     /// The pooled output, shared with burn: the activation's value at each window's maximum.
     y: FloatTensor<I>,
-    /// Where each maximum was in its convolution plane.
+    /// Where each maximum was in its convolution plane, channels-last.
     at: Buffer<u32>,
     batch: usize,
     geometry: Geometry,
@@ -275,29 +263,58 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         let [node_x, node_w, node_b] = ops.parents;
         let grad = grads.consume::<I>(&ops.node);
         let device = I::float_device(&grad);
-        let grad = I::slice(&grad);
+        let grad = I::channels_last(&grad);
         let s = &ops.state;
         let (g, out_plane) = (s.geometry, s.window.out_plane());
         let pooled_len = g.filters * out_plane;
-        let (w, y) = (I::slice(&s.w), I::slice(&s.y));
+        let (w, y) = (I::slice(&s.w), I::channels_last(&s.y));
         let filters = g.filters;
         let computed = backward_from(&g, s.batch, &s.cols, &w, node_x.is_some(), |n, into| {
-            // Channels-last: the gradient of filter `f` at position `p` is `into[p * filters + f]`.
-            into.fill(0.0);
             let range = n * pooled_len..(n + 1) * pooled_len;
-            for (f, ((grad, y), at)) in grad[range.clone()]
-                .chunks_exact(out_plane)
-                .zip(y[range.clone()].chunks_exact(out_plane))
-                .zip(s.at[range].chunks_exact(out_plane))
-                .enumerate()
-            {
-                for ((&grad, &y), &at) in grad.iter().zip(y).zip(at) {
-                    into[at as usize * filters + f] += grad * s.activation.derivative(y);
-                }
-            }
+            let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &s.at[range]);
+            unpool(&s.window, filters, s.activation, grad, y, at, into);
         });
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         conv::register::<I>(grads, nodes, computed, s.batch, &g, &device);
+    }
+}
+
+/// Sends the pooled gradient `grad` of one image to where each maximum was in the
+/// convolution's output gradient `into`, times the activation's derivative at the pooled
+/// output `y`; all channels-last (the gradient of filter `f` at position `p` is
+/// `into[p * filters + f]`).
+fn unpool(
+    window: &Window,
+    filters: usize,
+    activation: Elementwise,
+    grad: &[f32],
+    y: &[f32],
+    at: &[u32],
+    into: &mut [f32],
+) {
+    // Positions that no window covers get no gradient.
+    into.fill(0.0);
+    let mut scaled = vec![0.0; filters];
+    let pooled = grad.chunks_exact(filters).zip(y.chunks_exact(filters));
+    for (o, ((grad, y), at)) in pooled.zip(at.chunks_exact(filters)).enumerate() {
+        scaled.copy_from_slice(grad);
+        activation.backward(y, &mut scaled);
+        let (oy, ox) = (o / window.out_width, o % window.out_width);
+        let start = oy * window.stride * window.width + ox * window.stride;
+        for wy in 0..window.size {
+            for wx in 0..window.size {
+                let p = start + wy * window.width + wx;
+                let row = &mut into[p * filters..][..filters];
+                let lanes = row.iter_mut().zip(&scaled).zip(at);
+                if window.stride >= window.size {
+                    // Windows apart: each position is in one window, so its gradient is
+                    // written, not added; a select over the filters, without a branch.
+                    lanes.for_each(|((d, &g), &a)| *d = if a as usize == p { g } else { 0.0 });
+                } else {
+                    lanes.for_each(|((d, &g), &a)| *d += if a as usize == p { g } else { 0.0 });
+                }
+            }
+        }
     }
 }
 
@@ -312,7 +329,7 @@ fn tracked<I: Host>(
     let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
     let pass = forward(
-        &I::slice(&x.primitive),
+        &I::channels_last(&x.primitive),
         &I::slice(&w.primitive),
         &I::slice(&b.primitive),
         &g,
@@ -322,7 +339,7 @@ fn tracked<I: Host>(
         op.capture,
     );
     let dims = [batch, g.filters, window.out_height, window.out_width];
-    let out = host::primitive(host::tensor::<I, 4>(pass.y.into_vec(), dims, &device));
+    let out = I::from_channels_last(pass.y.into_vec(), dims, &device);
     let output = host::record(
         ConvPoolBackward,
         [&x, &w, &b],

@@ -56,11 +56,7 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
         inputs,
         units,
     } = dims;
-    // Start from the bias and accumulate the product onto it: one pass fewer.
     let mut y = buffer(batch * units).into_vec();
-    for row in y.chunks_exact_mut(units) {
-        row.copy_from_slice(b);
-    }
     let threads = if batch * inputs * units > 1 << 16 {
         Threads::Pool
     } else {
@@ -70,10 +66,11 @@ fn forward(x: &[f32], w: &[f32], b: &[f32], dims: Dims, activation: Elementwise)
         &mut y,
         MatRef::rows(x, batch, inputs),
         MatRef::rows(w, inputs, units),
-        true,
+        false,
         threads,
     );
-    activation.apply(&mut y);
+    // The bias and the activation in one pass over the product.
+    activation.apply_with_bias(&mut y, b);
     y
 }
 

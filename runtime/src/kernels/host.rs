@@ -87,6 +87,81 @@ pub(crate) trait Host: Backend {
     fn take(tensor: FloatTensor<Self>) -> Vec<f32> {
         Self::try_take(tensor).unwrap_or_else(|tensor| Self::slice(&tensor).into_owned())
     }
+
+    /// The values of a batch of images `tensor` (burn's `[batch, channels, height, width]`)
+    /// channels-last, `[batch, height, width, channels]`, as the convolutions read them:
+    /// borrowed where the tensor already lies so in memory (a kernel's output, or the user's
+    /// images), transposed image by image otherwise.
+    fn channels_last(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]> {
+        transposed_channels_last::<Self>(tensor)
+    }
+
+    /// A batch of images given channels-last (`[batch, height, width, channels]`), as a
+    /// tensor of burn's dimensions `dims` (`[batch, channels, height, width]`): where burn
+    /// can, the same values seen through permuted strides, so that the next convolution reads
+    /// them without a transpose; transposed image by image otherwise.
+    fn from_channels_last(
+        values: Vec<f32>,
+        [batch, channels, height, width]: [usize; 4],
+        device: &Self::Device,
+    ) -> FloatTensor<Self> {
+        let values = match channels {
+            1 => values,
+            _ => transpose_each(&values, height * width, channels),
+        };
+        primitive(tensor::<Self, 4>(
+            values,
+            [batch, channels, height, width],
+            device,
+        ))
+    }
+}
+
+/// [`Host::channels_last`] by transposing each image of burn's layout.
+fn transposed_channels_last<I: Host>(tensor: &FloatTensor<I>) -> Cow<'_, [f32]> {
+    let [_, channels, height, width] = dims4::<I>(tensor);
+    let values = I::slice(tensor);
+    if channels == 1 {
+        return values;
+    }
+    Cow::Owned(transpose_each(&values, channels, height * width))
+}
+
+/// Each `rows x cols` matrix of `values`, transposed.
+fn transpose_each(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; values.len()];
+    for (matrix, out) in values
+        .chunks_exact(rows * cols)
+        .zip(out.chunks_exact_mut(rows * cols))
+    {
+        transpose(matrix, rows, cols, out);
+    }
+    out
+}
+
+/// The dimensions of a tensor of rank 4.
+fn dims4<I: Backend>(tensor: &FloatTensor<I>) -> [usize; 4] {
+    let shape = burn::tensor::TensorMetadata::shape(tensor);
+    match shape.as_slice() {
+        &[a, b, c, d] => [a, b, c, d],
+        other => unreachable!("a batch of images has four dimensions, not {other:?}"),
+    }
+}
+
+/// `dst[c * rows + r] = src[r * cols + c]`: a `rows x cols` matrix transposed, in tiles
+/// that keep both sides in cache.
+pub(crate) fn transpose<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    const TILE: usize = 16;
+    debug_assert!(src.len() >= rows * cols && dst.len() >= rows * cols);
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    dst[c * rows + r] = src[r * cols + c];
+                }
+            }
+        }
+    }
 }
 
 #[cfg(feature = "ndarray")]
@@ -116,6 +191,28 @@ impl Host for burn::backend::NdArray {
             }
             other => Cow::Owned(copied::<Self>(other)),
         }
+    }
+
+    fn channels_last(tensor: &FloatTensor<Self>) -> Cow<'_, [f32]> {
+        if let burn::backend::ndarray::NdArrayTensor::F32(storage) = tensor {
+            let view = storage.view();
+            if view.ndim() == 4
+                && let Some(values) = view.permuted_axes(vec![0, 2, 3, 1]).to_slice()
+            {
+                return Cow::Borrowed(values);
+            }
+        }
+        transposed_channels_last::<Self>(tensor)
+    }
+
+    fn from_channels_last(
+        values: Vec<f32>,
+        [batch, channels, height, width]: [usize; 4],
+        device: &Self::Device,
+    ) -> FloatTensor<Self> {
+        // burn-ndarray permutes by strides, without moving a value.
+        let images = tensor::<Self, 4>(values, [batch, height, width, channels], device);
+        primitive(images.permute([0, 3, 1, 2]))
     }
 
     fn try_take(tensor: FloatTensor<Self>) -> Result<Vec<f32>, FloatTensor<Self>> {
@@ -290,6 +387,50 @@ mod tests {
         let flipped = x.clone().flip([1, 3]);
         let expected = flipped.clone().into_data().to_vec::<f32>().unwrap();
         assert_eq!(I::slice(&primitive(flipped)).as_ref(), expected, "flipped");
+    }
+
+    fn moves_images_to_and_from_channels_last<I: Host>() {
+        let device = Default::default();
+        for dims in [[2, 3, 4, 5], [3, 1, 2, 2], [1, 16, 3, 1]] {
+            let [batch, channels, height, width] = dims;
+            let x = random::<I, 4>(dims, 2, &device);
+            let expected = x.clone().permute([0, 2, 3, 1]);
+            let expected = expected.into_data().to_vec::<f32>().unwrap();
+            let x = primitive(x);
+            let values = I::channels_last(&x);
+            assert_eq!(values.as_ref(), expected, "{dims:?} channels-last");
+            let back = wrap::<I, 4>(I::from_channels_last(values.to_vec(), dims, &device));
+            assert_eq!(back.dims(), [batch, channels, height, width]);
+            let back_values = back.clone().into_data().to_vec::<f32>().unwrap();
+            assert_eq!(back_values, I::slice(&x).as_ref(), "{dims:?} back");
+            let again = primitive(back);
+            assert_eq!(
+                I::channels_last(&again).as_ref(),
+                expected,
+                "{dims:?} again"
+            );
+        }
+    }
+
+    #[test]
+    fn moves_images_to_and_from_channels_last_on_ndarray() {
+        moves_images_to_and_from_channels_last::<burn::backend::NdArray>();
+    }
+
+    #[cfg(feature = "flex")]
+    #[test]
+    fn moves_images_to_and_from_channels_last_on_flex() {
+        moves_images_to_and_from_channels_last::<burn::backend::Flex>();
+    }
+
+    #[test]
+    fn ndarray_holds_channels_last_images_without_a_copy() {
+        type I = burn::backend::NdArray;
+        let values: Vec<f32> = (0..2 * 3 * 4 * 5).map(|v| v as f32).collect();
+        let x = I::from_channels_last(values.clone(), [2, 5, 3, 4], &Default::default());
+        let read = I::channels_last(&x);
+        assert!(matches!(read, Cow::Borrowed(_)), "read in place");
+        assert_eq!(read.as_ref(), values);
     }
 
     #[test]
