@@ -637,6 +637,52 @@ mod tests {
 
     on_each_cpu_backend!(matches_burn);
 
+    /// Two convolutions with burn's operations between and after them: burn reads the first
+    /// one's output, which the kernels hand over channels-last where the backend allows, and
+    /// the gradients cross both layouts on the way back.
+    fn chains_with_burn<I: Host>() {
+        let device = Default::default();
+        let g1 = Geometry::new([3, 9, 8], 4, 3, 1, Padding::Same);
+        let g2 = Geometry::new([4, 9, 8], 5, 3, 2, Padding::Valid);
+        let x = random::<I, 4>([3, 3, 9, 8], 1, &device);
+        let w = random::<I, 4>([4, 3, 3, 3], 2, &device);
+        let b = random::<I, 1>([4], 3, &device);
+        let w2 = random::<I, 4>([5, 4, 3, 3], 4, &device);
+        let b2 = random::<I, 1>([5], 5, &device);
+        let out = [3, g2.out_height * g2.out_width * 5];
+        let chain = |kernel: bool| {
+            let (w2, b2) = (w2.clone(), b2.clone());
+            move |x, w, b| {
+                let layer = |x, w, b, g, activation| match kernel {
+                    true => conv(x, w, b, g, activation),
+                    false => reference(x, w, b, g, activation),
+                };
+                let y: Tensor<Autodiff<I>, 4> = layer(x, w, b, g1, Elementwise::Relu);
+                let y = y.clone() * y.mean_dim(1) + 0.5;
+                let (w2, b2) = (
+                    Tensor::from_inner(w2.clone()),
+                    Tensor::from_inner(b2.clone()),
+                );
+                let y = layer(y, w2, b2, g2, Elementwise::Tanh);
+                y.permute([0, 2, 3, 1]).reshape([out[0], out[1]])
+            }
+        };
+        let ours = tracked_grads::<I, 4, 4, 1, 2>(&x, &w, &b, out, chain(true));
+        let burns = tracked_grads::<I, 4, 4, 1, 2>(&x, &w, &b, out, chain(false));
+        assert_grads_close("two convolutions with burn between", ours, burns);
+    }
+
+    #[test]
+    fn chains_with_burn_on_ndarray() {
+        chains_with_burn::<burn::backend::NdArray>();
+    }
+
+    #[cfg(feature = "flex")]
+    #[test]
+    fn chains_with_burn_on_flex() {
+        chains_with_burn::<burn::backend::Flex>();
+    }
+
     #[test]
     fn same_padding_puts_the_odd_zero_after() {
         // TensorFlow: 7 wide, kernel 3, stride 2 -> 4 outputs, 2 zeros of padding, 1 before.
