@@ -292,8 +292,18 @@ fn unpool(
     at: &[u32],
     into: &mut [f32],
 ) {
-    // Positions that no window covers get no gradient.
-    into.fill(0.0);
+    // Positions that no window covers get no gradient. Where the windows tile the plane
+    // (the usual pool of 2 with stride 2), the windows write every position they cover, and
+    // only the margin past the last window is cleared.
+    if window.stride == window.size {
+        let covered = [window.out_height, window.out_width].map(|n| n * window.stride);
+        for (y, row) in into.chunks_exact_mut(window.width * filters).enumerate() {
+            let from = if y < covered[0] { covered[1] } else { 0 };
+            row[from * filters..].fill(0.0);
+        }
+    } else {
+        into.fill(0.0);
+    }
     let mut scaled = vec![0.0; filters];
     let pooled = grad.chunks_exact(filters).zip(y.chunks_exact(filters));
     for (o, ((grad, y), at)) in pooled.zip(at.chunks_exact(filters)).enumerate() {
@@ -432,6 +442,39 @@ mod tests {
     }
 
     on_each_cpu_backend!(matches_burn);
+
+    #[test]
+    fn stale_workspace_values_never_reach_the_margin_past_the_last_window() {
+        type I = burn::backend::NdArray;
+        let device = Default::default();
+        // 11x11 outputs pooled by 2: the windows cover 10x10, and the gradient buffer of the
+        // batch (2 images of 11x11x40 values) is large enough for the workspace to keep.
+        let g = Geometry::new([2, 11, 11], 40, 3, 1, Padding::Same);
+        let window = Window::new([11, 11], 2, 2);
+        let (x, w, b) = (
+            random::<I, 4>([2, 2, 11, 11], 1, &device),
+            random::<I, 4>([40, 2, 3, 3], 2, &device),
+            random::<I, 1>([40], 3, &device),
+        );
+        // Kept buffers full of NaN, as a gradient buffer of an earlier step could be full of
+        // old values: any value the backward pass reads before writing shows up as NaN.
+        let poisoned: Vec<_> = (0..8)
+            .map(|_| {
+                let mut stale = crate::kernels::workspace::buffer::<f32>(2 * 121 * 40);
+                stale.fill(f32::NAN);
+                stale
+            })
+            .collect();
+        drop(poisoned);
+        let out = [2, 40, 5, 5];
+        let ours = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
+            conv_pool(x, w, b, g, Elementwise::Tanh, window, false).output
+        });
+        let burns = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
+            max_pool::reference(conv::reference(x, w, b, g, Elementwise::Tanh), window)
+        });
+        assert_grads_close("a margin past the last window", ours, burns);
+    }
 
     #[test]
     fn relu_sends_no_gradient_through_a_window_of_zeros() {
