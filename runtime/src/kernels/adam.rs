@@ -15,6 +15,7 @@ use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 
 use super::host::{self, Host, cast, same};
+use super::simd::widest;
 use super::workspace;
 
 /// Adam with burn's defaults (`beta_1` 0.9, `beta_2` 0.999, `epsilon` 1e-5; the tests
@@ -111,18 +112,15 @@ impl FusedAdam {
             Some((m, v)) => (I::take(host::primitive(m)), I::take(host::primitive(v))),
             None => (vec![0.0; len], vec![0.0; len]),
         };
-        // Updates the moments of one value and gives the change of the value.
-        let change = |g: f32, m: &mut f32, v: &mut f32| {
-            *m = beta_1 * *m + (1.0 - beta_1) * g;
-            *v = beta_2 * *v + (1.0 - beta_2) * (g * g);
-            lr * ((*m * combined) / (v.sqrt() + eps))
-        };
+        let step = Step { lr, combined, eps };
         let p = match I::try_take(host::primitive(tensor)) {
             Ok(mut p) => {
                 in_chunks(&mut p, &g, &mut m, &mut v, |_, p, g, m, v| {
-                    for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
-                        *p -= change(*g, m, v);
-                    }
+                    widest(|| {
+                        for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+                            *p -= step.change(*g, m, v);
+                        }
+                    })
                 });
                 p
             }
@@ -136,9 +134,12 @@ impl FusedAdam {
                     let before = &before;
                     move |at, p, g, m, v| {
                         let before = &before[at..][..p.len()];
-                        for ((((p, b), g), m), v) in p.iter_mut().zip(before).zip(g).zip(m).zip(v) {
-                            p.write(b - change(*g, m, v));
-                        }
+                        widest(|| {
+                            let values = p.iter_mut().zip(before).zip(g).zip(m).zip(v);
+                            for ((((p, b), g), m), v) in values {
+                                p.write(b - step.change(*g, m, v));
+                            }
+                        })
                     }
                 });
                 // SAFETY: `in_chunks` handed every one of the `len` values to the loop
@@ -158,6 +159,27 @@ impl FusedAdam {
             host::tensor(v, dims, &device),
         ));
         (host::tensor(p, dims, &device), state)
+    }
+}
+
+/// What one step changes, the same for every value of a parameter.
+#[derive(Clone, Copy)]
+struct Step {
+    lr: f32,
+    /// `sqrt(1 - beta_2^t) / (1 - beta_1^t)`: both bias corrections.
+    combined: f32,
+    /// Epsilon, scaled by the second bias correction.
+    eps: f32,
+}
+
+impl Step {
+    /// Updates the moments of one value and gives the change of the value. Always inlined,
+    /// so that the loops calling it compile for the vectors that [`widest`] chose.
+    #[inline(always)]
+    fn change(self, g: f32, m: &mut f32, v: &mut f32) -> f32 {
+        *m = BETA_1 * *m + (1.0 - BETA_1) * g;
+        *v = BETA_2 * *v + (1.0 - BETA_2) * (g * g);
+        self.lr * ((*m * self.combined) / (v.sqrt() + self.eps))
     }
 }
 

@@ -14,6 +14,7 @@
 //! - [`workspace`]: buffers reused from step to step.
 //! - [`adam`]: Adam's step in one pass per parameter.
 //! - [`dropout`]: Dropout's mask, hashed from one seed a step instead of drawn value by value.
+//! - [`simd`]: loops compiled for the widest vectors the processor has.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //!
@@ -31,6 +32,7 @@ pub(crate) mod dropout;
 pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;
+pub(crate) mod simd;
 pub(crate) mod workspace;
 
 #[cfg(test)]
