@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
+use super::winograd;
 use super::workspace::{Buffer, buffer};
 
 /// Where the kernel moves over the input: sizes, stride and padding (TensorFlow's Same: the
@@ -96,6 +97,20 @@ impl Geometry {
         self.channels * self.kernel * self.kernel
     }
 
+    /// Whether the products go through Winograd's transforms rather than im2row.
+    pub(super) fn winograd(&self) -> bool {
+        winograd::applies(self)
+    }
+
+    /// Values per image of the input as the products read it, which the forward pass keeps
+    /// for the weight gradient: the patches, or Winograd's transformed tiles.
+    pub(super) fn lowered(&self) -> usize {
+        match self.winograd() {
+            true => winograd::lowered(self),
+            false => self.patch() * self.positions(),
+        }
+    }
+
     pub(super) fn image(&self) -> usize {
         self.channels * self.height * self.width
     }
@@ -153,9 +168,26 @@ pub(crate) fn reference<B: Backend>(
     activation.on_tensor(z)
 }
 
-/// The weights as the products read them, `[(ky, kx, channel), filter]`, from burn's
+/// The weights as the products read them, from burn's `[filter, channel, ky, kx]`:
+/// [`patch_major`], or Winograd's transformed kernels.
+pub(super) fn prepared(g: &Geometry, w: &[f32]) -> Buffer<f32> {
+    match g.winograd() {
+        true => winograd::weights(g, w),
+        false => patch_major(g, w),
+    }
+}
+
+/// burn's weight gradient from that of the [`prepared`] weights.
+fn unprepared(g: &Geometry, grad: &[f32]) -> Vec<f32> {
+    match g.winograd() {
+        true => winograd::weight_grad(g, grad),
+        false => filter_major(g, grad),
+    }
+}
+
+/// The weights as im2row's product reads them, `[(ky, kx, channel), filter]`, from burn's
 /// `[filter, channel, ky, kx]`.
-pub(super) fn patch_major(g: &Geometry, w: &[f32]) -> Buffer<f32> {
+fn patch_major(g: &Geometry, w: &[f32]) -> Buffer<f32> {
     let (k, c, f) = (g.kernel, g.channels, g.filters);
     let mut wt = buffer(g.patch() * f);
     for filter in 0..f {
@@ -276,7 +308,7 @@ const GROUP_VALUES: usize = 1 << 17;
 /// depend on the batch and the geometry alone, which also fixes the order in which the
 /// weight gradients are summed.
 pub(super) fn groups(g: &Geometry, batch: usize) -> Vec<Range<usize>> {
-    let per_group = (GROUP_VALUES / (g.patch() * g.positions())).clamp(1, batch.max(1));
+    let per_group = (GROUP_VALUES / g.lowered()).clamp(1, batch.max(1));
     (0..batch)
         .step_by(per_group)
         .map(|start| start..(start + per_group).min(batch))
@@ -299,11 +331,11 @@ pub(super) fn split<'a, T>(
         .collect()
 }
 
-/// Convolves a group of `count` channels-last images as one product:
-/// `out = activation(cols · Wt + b)`, channels-last `[count * positions, filters]`, where
-/// `cols` gets the patches of every image, one row per output position, and `wt` is
-/// [`patch_major`]. In this orientation `gemm` copies only the small weight matrix into its
-/// own layout, never the patches.
+/// Convolves a group of `count` channels-last images: `out = activation(cols · Wt + b)`,
+/// channels-last `[count * positions, filters]`, where `cols` gets the patches of every
+/// image, one row per output position, and `wt` is [`prepared`]. In this orientation `gemm`
+/// copies only the small weight matrix into its own layout, never the patches. Where
+/// Winograd applies, `cols` gets its transformed tiles instead.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn convolve(
     g: &Geometry,
@@ -315,6 +347,9 @@ pub(super) fn convolve(
     cols: &mut [f32],
     out: &mut [f32],
 ) {
+    if g.winograd() {
+        return winograd::convolve(g, images, count, wt, b, activation, cols, out);
+    }
     let (patch, positions) = (g.patch(), g.positions());
     for (k, image) in images.chunks_exact(g.image()).enumerate() {
         im2row(
@@ -346,9 +381,9 @@ fn forward(
 ) -> (Vec<f32>, Option<Buffer<f32>>) {
     let batch = x.len() / g.image();
     let groups = groups(g, batch);
-    let cols_len = g.patch() * g.positions();
+    let cols_len = g.lowered();
     let out_len = g.filters * g.positions();
-    let wt = patch_major(g, w);
+    let wt = prepared(g, w);
     let mut y = buffer(batch * out_len).into_vec();
     let mut cols = buffer(if keep_cols { batch * cols_len } else { 0 });
     let kept = if keep_cols {
@@ -404,10 +439,10 @@ pub(super) fn backward_from(
     grad_of: impl Fn(usize, &mut [f32]) + Sync,
 ) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
-    let (cols_len, out_len) = (patch * positions, filters * positions);
+    let (cols_len, out_len) = (g.lowered(), filters * positions);
     let groups = groups(g, batch);
-    let sums_len = filters + patch * filters;
-    let wt = patch_major(g, w);
+    let wt = prepared(g, w);
+    let sums_len = filters + wt.len();
     let mut sums = buffer(groups.len() * sums_len);
     let mut x = buffer(if want_x { batch * g.image() } else { 0 }).into_vec();
     let x_parts = if want_x {
@@ -430,12 +465,13 @@ pub(super) fn backward_from(
             for row in grad.chunks_exact(filters) {
                 b_sum.iter_mut().zip(row).for_each(|(s, g)| *s += g);
             }
+            let cols = &cols[group.start * cols_len..group.end * cols_len];
+            if g.winograd() {
+                let x_part = want_x.then_some(x_part);
+                return winograd::backward(g, group.len(), cols, &wt, &grad, wt_sum, x_part);
+            }
             let grad_m = MatRef::rows(&grad, rows, filters);
-            let cols = MatRef::rows(
-                &cols[group.start * cols_len..group.end * cols_len],
-                rows,
-                patch,
-            );
+            let cols = MatRef::rows(cols, rows, patch);
             matmul(wt_sum, cols.t(), grad_m, false, Threads::One);
             if want_x {
                 let mut patch_grad = buffer(rows * patch);
@@ -457,7 +493,7 @@ pub(super) fn backward_from(
         });
     // The groups in order.
     let mut b = vec![0.0; filters];
-    let mut wt_total = vec![0.0; patch * filters];
+    let mut wt_total = vec![0.0; wt.len()];
     for sum in sums.chunks_exact(sums_len) {
         let (b_sum, wt_sum) = sum.split_at(filters);
         b.iter_mut().zip(b_sum).for_each(|(t, s)| *t += s);
@@ -465,7 +501,7 @@ pub(super) fn backward_from(
     }
     Grads {
         x: want_x.then_some(x),
-        w: filter_major(g, &wt_total),
+        w: unprepared(g, &wt_total),
         b,
     }
 }
@@ -595,7 +631,10 @@ mod tests {
     /// included.
     type Case = (usize, usize, usize, usize, usize, usize, usize, Padding);
 
-    const CASES: [Case; 9] = [
+    /// The last three run through Winograd's transforms: an odd output (tiles cut at the
+    /// edge), channels and filters that are not a multiple of 16, Same padding, and the MNIST
+    /// CNN's second convolution.
+    const CASES: [Case; 12] = [
         (1, 1, 4, 4, 1, 3, 1, Padding::Valid),
         (2, 1, 5, 5, 3, 3, 1, Padding::Same),
         (3, 2, 7, 6, 4, 3, 2, Padding::Same),
@@ -605,6 +644,9 @@ mod tests {
         (5, 3, 11, 11, 8, 3, 2, Padding::Valid),
         (16, 1, 28, 28, 8, 3, 1, Padding::Valid),
         (2, 2, 3, 3, 2, 4, 1, Padding::Same),
+        (3, 8, 7, 9, 5, 3, 1, Padding::Same),
+        (2, 17, 6, 5, 20, 3, 1, Padding::Valid),
+        (2, 32, 13, 13, 64, 3, 1, Padding::Valid),
     ];
 
     fn matches_burn<I: Host>() {

@@ -18,7 +18,7 @@ use burn::tensor::ops::FloatTensor;
 use rayon::prelude::*;
 
 use super::activation::Elementwise;
-use super::conv::{self, Geometry, backward_from, convolve, groups, patch_major, split};
+use super::conv::{self, Geometry, backward_from, convolve, groups, prepared, split};
 use super::host::{self, Host, Mode, cast, on_cpu, transpose};
 use super::max_pool::{self, Window};
 use super::workspace::{Buffer, buffer};
@@ -111,7 +111,7 @@ fn forward(
 ) -> Forward {
     let batch = x.len() / g.image();
     let groups = groups(g, batch);
-    let (cols_len, positions) = (g.patch() * g.positions(), g.positions());
+    let (cols_len, positions) = (g.lowered(), g.positions());
     let out_plane = window.out_plane();
     let pooled_len = g.filters * out_plane;
     let mut y = buffer(batch * pooled_len);
@@ -122,7 +122,7 @@ fn forward(
     } else {
         groups.iter().map(|_| Default::default()).collect()
     };
-    let wt = patch_major(g, w);
+    let wt = prepared(g, w);
     let out_len = g.filters * positions;
     let first = Mutex::new(None);
     split(&mut y, &groups, pooled_len)
@@ -389,13 +389,16 @@ mod tests {
         usize,
     );
 
-    const CASES: [Case; 6] = [
+    /// The last two run through Winograd's transforms.
+    const CASES: [Case; 8] = [
         (1, 1, 6, 2, 3, 1, Padding::Valid, 2, 2),
         (3, 2, 9, 4, 3, 1, Padding::Same, 2, 2),
         (2, 3, 11, 5, 3, 2, Padding::Same, 3, 2),
         (4, 1, 28, 8, 3, 1, Padding::Valid, 2, 2),
         (2, 2, 7, 3, 2, 1, Padding::Valid, 3, 1),
         (5, 3, 10, 6, 5, 1, Padding::Same, 3, 3),
+        (3, 12, 9, 18, 3, 1, Padding::Same, 2, 2),
+        (2, 32, 13, 64, 3, 1, Padding::Valid, 2, 2),
     ];
 
     fn matches_burn<I: Host>() {

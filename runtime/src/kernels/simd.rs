@@ -36,3 +36,41 @@ unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
 unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// `fn $name(args)`: runs the `#[inline(always)]` function `$body` compiled for AVX-512 (with
+/// the `avx512` feature) or AVX2 where the processor has them, plainly otherwise. This is
+/// [`widest`] for bodies too large for a closure: the compiler would not inline a large
+/// closure into the wide function, and would run it on four values at a time, where an
+/// `#[inline(always)]` function is always inlined.
+macro_rules! widest_fn {
+    ($(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) = $body:path) => {
+        $(#[$attr])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512($($arg: $ty),*) {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2($($arg: $ty),*) {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[cfg(feature = "avx512")]
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the processor has AVX-512F, checked just above.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor has AVX2, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body($($arg),*)
+        }
+    };
+}
+
+pub(crate) use widest_fn;
