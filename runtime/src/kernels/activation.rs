@@ -6,6 +6,8 @@
 use burn::prelude::*;
 use percept_catalogue::Activation;
 
+use super::simd::widest_fn;
+
 /// An activation applied value by value: the ones a kernel can fuse. (Softmax couples the
 /// values of a row, so it runs after the kernel, as burn's operation.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,17 +38,7 @@ impl Elementwise {
     /// activation, in place and in one pass: what follows a product computed without its
     /// bias.
     pub fn apply_with_bias(self, values: &mut [f32], bias: &[f32]) {
-        fn each(values: &mut [f32], bias: &[f32], f: impl Fn(f32) -> f32) {
-            for row in values.chunks_exact_mut(bias.len()) {
-                row.iter_mut().zip(bias).for_each(|(v, b)| *v = f(*v + b));
-            }
-        }
-        match self {
-            Elementwise::None => each(values, bias, |v| v),
-            Elementwise::Relu => each(values, bias, |v| v.max(0.0)),
-            Elementwise::Sigmoid => each(values, bias, |v| 1.0 / (1.0 + (-v).exp())),
-            Elementwise::Tanh => each(values, bias, f32::tanh),
-        }
+        apply_with_bias(self, values, bias);
     }
 
     /// Applies the activation to a tensor with burn's operations: the reference the kernels
@@ -92,5 +84,26 @@ impl Elementwise {
                 .zip(output)
                 .for_each(|(g, &y)| *g *= self.derivative(y)),
         }
+    }
+}
+
+widest_fn! {
+    /// [`Elementwise::apply_with_bias`] on the widest vectors.
+    fn apply_with_bias(activation: Elementwise, values: &mut [f32], bias: &[f32]) = add_and_apply
+}
+
+#[inline(always)]
+fn add_and_apply(activation: Elementwise, values: &mut [f32], bias: &[f32]) {
+    #[inline(always)]
+    fn each(values: &mut [f32], bias: &[f32], f: impl Fn(f32) -> f32) {
+        for row in values.chunks_exact_mut(bias.len()) {
+            row.iter_mut().zip(bias).for_each(|(v, b)| *v = f(*v + b));
+        }
+    }
+    match activation {
+        Elementwise::None => each(values, bias, |v| v),
+        Elementwise::Relu => each(values, bias, |v| v.max(0.0)),
+        Elementwise::Sigmoid => each(values, bias, |v| 1.0 / (1.0 + (-v).exp())),
+        Elementwise::Tanh => each(values, bias, f32::tanh),
     }
 }

@@ -286,7 +286,17 @@ fn copy(dst: &mut [f32], src: &[f32]) {
     let n = dst.len();
     let src = &src[..n];
     if n < 8 {
-        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+        // Each short length as a copy of known size, a few moves: a loop of unknown length
+        // would be turned into a call to `memmove` (a one-channel 3x3 kernel copies runs of 3).
+        macro_rules! fixed {
+            ($($len:literal)*) => {
+                match n {
+                    $($len => dst[..$len].copy_from_slice(&src[..$len]),)*
+                    _ => {}
+                }
+            };
+        }
+        fixed!(1 2 3 4 5 6 7);
         return;
     }
     let mut i = 0;

@@ -21,6 +21,7 @@ use super::activation::Elementwise;
 use super::conv::{self, Geometry, backward_from, convolve, groups, prepared, split};
 use super::host::{self, Host, Mode, cast, on_cpu, transpose};
 use super::max_pool::{self, Window};
+use super::simd::widest_fn;
 use super::workspace::{Buffer, buffer};
 
 /// What the fused operation gives: the pooled batch, and the convolution's output for the
@@ -158,11 +159,16 @@ fn forward(
     }
 }
 
-/// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
-/// maxima and `at` the position of each (the first of equal values, in row-major order),
-/// channels-last too (`[pooled positions, filters]`). A window's values for all filters are
-/// whole rows of `out`, compared 16 filters at a time without a branch.
-fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
+widest_fn! {
+    /// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
+    /// maxima and `at` the position of each (the first of equal values, in row-major order),
+    /// channels-last too (`[pooled positions, filters]`). A window's values for all filters are
+    /// whole rows of `out`, compared 16 filters at a time without a branch.
+    fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) = pool
+}
+
+#[inline(always)]
+fn pool(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
     const LANES: usize = 16;
     let pooled = y
         .chunks_exact_mut(filters)
@@ -279,11 +285,24 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
     }
 }
 
-/// Sends the pooled gradient `grad` of one image to where each maximum was in the
-/// convolution's output gradient `into`, times the activation's derivative at the pooled
-/// output `y`; all channels-last (the gradient of filter `f` at position `p` is
-/// `into[p * filters + f]`).
-fn unpool(
+widest_fn! {
+    /// Sends the pooled gradient `grad` of one image to where each maximum was in the
+    /// convolution's output gradient `into`, times the activation's derivative at the pooled
+    /// output `y`; all channels-last (the gradient of filter `f` at position `p` is
+    /// `into[p * filters + f]`).
+    fn unpool(
+        window: &Window,
+        filters: usize,
+        activation: Elementwise,
+        grad: &[f32],
+        y: &[f32],
+        at: &[u32],
+        into: &mut [f32],
+    ) = unpool_into
+}
+
+#[inline(always)]
+fn unpool_into(
     window: &Window,
     filters: usize,
     activation: Elementwise,

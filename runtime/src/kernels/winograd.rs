@@ -70,7 +70,12 @@ pub(super) fn weights(g: &Geometry, w: &[f32]) -> Buffer<f32> {
         let (filter, channel) = (k / c, k % c);
         let kernel: [f32; 9] = kernel.try_into().expect("3x3 values");
         let t = separable::<3, 4, 9, 16>(kernel, |v| {
-            [v[0], 0.5 * (v[0] + v[1] + v[2]), 0.5 * (v[0] - v[1] + v[2]), v[2]]
+            [
+                v[0],
+                0.5 * (v[0] + v[1] + v[2]),
+                0.5 * (v[0] - v[1] + v[2]),
+                v[2],
+            ]
         });
         for (xi, value) in t.iter().enumerate() {
             u[(xi * c + channel) * f + filter] = *value;
@@ -90,7 +95,11 @@ pub(super) fn weight_grad(g: &Geometry, du: &[f32]) -> Vec<f32> {
             *grad = du[(xi * c + channel) * f + filter];
         }
         let t = separable::<4, 3, 16, 9>(grad, |v| {
-            [v[0] + 0.5 * (v[1] + v[2]), 0.5 * (v[1] - v[2]), 0.5 * (v[1] + v[2]) + v[3]]
+            [
+                v[0] + 0.5 * (v[1] + v[2]),
+                0.5 * (v[1] - v[2]),
+                0.5 * (v[1] + v[2]) + v[3],
+            ]
         });
         kernel.copy_from_slice(&t);
     }
@@ -146,14 +155,26 @@ pub(super) fn backward(
     for xi in 0..XI {
         let z = MatRef::rows(&z[xi * t * f..][..t * f], t, f);
         let v = MatRef::rows(&v[xi * t * c..][..t * c], t, c);
-        matmul(&mut du[xi * c * f..][..c * f], v.t(), z, false, Threads::One);
+        matmul(
+            &mut du[xi * c * f..][..c * f],
+            v.t(),
+            z,
+            false,
+            Threads::One,
+        );
     }
     let Some(x) = x else { return };
     let mut dv = buffer(XI * t * c);
     for xi in 0..XI {
         let z = MatRef::rows(&z[xi * t * f..][..t * f], t, f);
         let u = MatRef::rows(&u[xi * c * f..][..c * f], c, f);
-        matmul(&mut dv[xi * t * c..][..t * c], z, u.t(), false, Threads::One);
+        matmul(
+            &mut dv[xi * t * c..][..t * c],
+            z,
+            u.t(),
+            false,
+            Threads::One,
+        );
     }
     x.fill(0.0);
     transform_patch_grad(g, &dv, x);
@@ -175,7 +196,9 @@ fn each_tile(g: &Geometry, count: usize) -> impl Iterator<Item = (usize, usize, 
 /// `(start, lanes)` for each run of at most [`LANES`] of `n` channels or filters.
 #[inline(always)]
 fn each_run(n: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..n).step_by(LANES).map(move |start| (start, LANES.min(n - start)))
+    (0..n)
+        .step_by(LANES)
+        .map(move |start| (start, LANES.min(n - start)))
 }
 
 /// The input position that a tile starting at output `(top, left)` reads at `(r, s)` of its
@@ -208,7 +231,9 @@ fn input_tiles(g: &Geometry, images: &[f32], v: &mut [f32]) {
                 };
             }
             per_lane(&d, &mut t, |x| {
-                separable::<4, 4, 16, 16>(x, |x| [x[0] - x[2], x[1] + x[2], x[2] - x[1], x[1] - x[3]])
+                separable::<4, 4, 16, 16>(x, |x| {
+                    [x[0] - x[2], x[1] + x[2], x[2] - x[1], x[1] - x[3]]
+                })
             });
             for (xi, value) in t.iter().enumerate() {
                 store(&mut v[xi * plane + tile * c + start..], value, lanes);
@@ -240,7 +265,11 @@ fn output_tiles(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
             for (i, value) in y.iter().enumerate() {
                 let (oy, ox) = (top + i / 2, left + i % 2);
                 if oy < g.out_height && ox < g.out_width {
-                    store(&mut out[(oy * g.out_width + ox) * f + start..], value, lanes);
+                    store(
+                        &mut out[(oy * g.out_width + ox) * f + start..],
+                        value,
+                        lanes,
+                    );
                 }
             }
         }
@@ -298,7 +327,9 @@ fn patch_grad_tiles(g: &Geometry, dv: &[f32], x: &mut [f32]) {
                 *t = load(&dv[xi * plane + tile * c + start..], lanes);
             }
             per_lane(&t, &mut d, |x| {
-                separable::<4, 4, 16, 16>(x, |x| [x[0], x[1] - x[2] + x[3], x[1] - x[0] + x[2], -x[3]])
+                separable::<4, 4, 16, 16>(x, |x| {
+                    [x[0], x[1] - x[2] + x[3], x[1] - x[0] + x[2], -x[3]]
+                })
             });
             for (i, value) in d.iter().enumerate() {
                 if let Some(p) = source(g, top, left, i / 4, i % 4) {
@@ -359,20 +390,35 @@ fn separable<const N: usize, const M: usize, const NN: usize, const MM: usize>(
     out
 }
 
+/// `lanes` values from `src`, zeros after them. A full run is a fixed-size copy, one vector
+/// move; the partial runs at the end of an odd channel count go through a separate
+/// function, so that the compiler does not merge both into one call to `memmove` of
+/// variable length.
 #[inline(always)]
 fn load(src: &[f32], lanes: usize) -> Lanes {
-    let mut v = [0.0; LANES];
     match lanes {
-        LANES => v.copy_from_slice(&src[..LANES]),
-        _ => v[..lanes].copy_from_slice(&src[..lanes]),
+        LANES => src[..LANES].try_into().expect("LANES values"),
+        _ => load_partial(src, lanes),
     }
+}
+
+#[inline(never)]
+fn load_partial(src: &[f32], lanes: usize) -> Lanes {
+    let mut v = [0.0; LANES];
+    v[..lanes].copy_from_slice(&src[..lanes]);
     v
 }
 
+/// Writes the first `lanes` values of `v` to `dst`, as [`load`] reads them.
 #[inline(always)]
 fn store(dst: &mut [f32], v: &Lanes, lanes: usize) {
     match lanes {
         LANES => dst[..LANES].copy_from_slice(v),
-        _ => dst[..lanes].copy_from_slice(&v[..lanes]),
+        _ => store_partial(dst, v, lanes),
     }
+}
+
+#[inline(never)]
+fn store_partial(dst: &mut [f32], v: &Lanes, lanes: usize) {
+    dst[..lanes].copy_from_slice(&v[..lanes]);
 }
