@@ -41,6 +41,29 @@ impl Elementwise {
         apply_with_bias(self, values, bias);
     }
 
+    /// The activation of one value.
+    #[inline(always)]
+    pub fn apply(self, v: f32) -> f32 {
+        match self {
+            Elementwise::None => v,
+            Elementwise::Relu => v.max(0.0),
+            Elementwise::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+            Elementwise::Tanh => v.tanh(),
+        }
+    }
+
+    /// Applies the activation to each of `values`, in place (one loop per activation, each
+    /// with its function inlined).
+    #[inline(always)]
+    pub fn apply_each(self, values: &mut [f32]) {
+        match self {
+            Elementwise::None => {}
+            Elementwise::Relu => values.iter_mut().for_each(|v| *v = Self::Relu.apply(*v)),
+            Elementwise::Sigmoid => values.iter_mut().for_each(|v| *v = Self::Sigmoid.apply(*v)),
+            Elementwise::Tanh => values.iter_mut().for_each(|v| *v = Self::Tanh.apply(*v)),
+        }
+    }
+
     /// Applies the activation to a tensor with burn's operations: the reference the kernels
     /// are tested against, and what runs on other backends.
     pub fn on_tensor<B: Backend, const D: usize>(self, z: Tensor<B, D>) -> Tensor<B, D> {
@@ -100,10 +123,11 @@ fn add_and_apply(activation: Elementwise, values: &mut [f32], bias: &[f32]) {
             row.iter_mut().zip(bias).for_each(|(v, b)| *v = f(*v + b));
         }
     }
+    // One loop per activation, each with its function inlined.
     match activation {
         Elementwise::None => each(values, bias, |v| v),
-        Elementwise::Relu => each(values, bias, |v| v.max(0.0)),
-        Elementwise::Sigmoid => each(values, bias, |v| 1.0 / (1.0 + (-v).exp())),
-        Elementwise::Tanh => each(values, bias, f32::tanh),
+        Elementwise::Relu => each(values, bias, |v| Elementwise::Relu.apply(v)),
+        Elementwise::Sigmoid => each(values, bias, |v| Elementwise::Sigmoid.apply(v)),
+        Elementwise::Tanh => each(values, bias, |v| Elementwise::Tanh.apply(v)),
     }
 }

@@ -22,6 +22,7 @@ use super::conv::{self, Geometry, backward_from, convolve, groups, prepared, spl
 use super::host::{self, Host, Mode, cast, on_cpu, transpose};
 use super::max_pool::{self, Window};
 use super::simd::widest_fn;
+use super::single_channel;
 use super::workspace::{Buffer, buffer};
 
 /// What the fused operation gives: the pooled batch, and the convolution's output for the
@@ -112,7 +113,12 @@ fn forward(
 ) -> Forward {
     let batch = x.len() / g.image();
     let groups = groups(g, batch);
-    let (cols_len, positions) = (g.lowered(), g.positions());
+    let direct = single_channel::applies(g, window);
+    let cols_len = match direct {
+        true => single_channel::lowered(g),
+        false => g.lowered(),
+    };
+    let positions = g.positions();
     let out_plane = window.out_plane();
     let pooled_len = g.filters * out_plane;
     let mut y = buffer(batch * pooled_len);
@@ -123,7 +129,10 @@ fn forward(
     } else {
         groups.iter().map(|_| Default::default()).collect()
     };
-    let wt = prepared(g, w);
+    let (wt, taps) = match direct {
+        true => (Buffer::default(), single_channel::tap_major(g, w)),
+        false => (prepared(g, w), Vec::new()),
+    };
     let out_len = g.filters * positions;
     let first = Mutex::new(None);
     split(&mut y, &groups, pooled_len)
@@ -135,8 +144,16 @@ fn forward(
             let count = group.len();
             let mut own = buffer(if keep_cols { 0 } else { count * cols_len });
             let cols = if keep_cols { kept } else { &mut own[..] };
-            let mut out = buffer(count * out_len);
             let images = &x[group.start * g.image()..group.end * g.image()];
+            if direct {
+                single_channel::forward(g, window, activation, images, &taps, b, cols, y, at);
+                if capture && group.start == 0 {
+                    let image = first_output(g, &images[..g.image()], w, b, activation);
+                    *first.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
+                }
+                return;
+            }
+            let mut out = buffer(count * out_len);
             convolve(g, images, count, &wt, b, activation, cols, &mut out);
             for ((out, y), at) in out
                 .chunks_exact(out_len)
@@ -146,8 +163,7 @@ fn forward(
                 pool_channels_last(window, g.filters, out, y, at);
             }
             if capture && group.start == 0 {
-                let mut image = vec![0.0; out_len];
-                transpose(&out[..out_len], positions, g.filters, &mut image);
+                let image = channels_first(g, &out[..out_len]);
                 *first.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
             }
         });
@@ -157,6 +173,22 @@ fn forward(
         cols: keep_cols.then_some(cols),
         first: first.into_inner().unwrap_or_else(PoisonError::into_inner),
     }
+}
+
+/// The convolution output of one channels-last image, channels-first, for a capture where
+/// the fused pass never computed it whole.
+fn first_output(g: &Geometry, image: &[f32], w: &[f32], b: &[f32], act: Elementwise) -> Vec<f32> {
+    let mut cols = buffer(g.lowered());
+    let mut out = buffer(g.filters * g.positions());
+    convolve(g, image, 1, &prepared(g, w), b, act, &mut cols, &mut out);
+    channels_first(g, &out)
+}
+
+/// One image's channels-last convolution output, channels-first.
+fn channels_first(g: &Geometry, out: &[f32]) -> Vec<f32> {
+    let mut image = vec![0.0; out.len()];
+    transpose(out, g.positions(), g.filters, &mut image);
+    image
 }
 
 widest_fn! {
@@ -275,11 +307,20 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         let pooled_len = g.filters * out_plane;
         let (w, y) = (I::slice(&s.w), I::channels_last(&s.y));
         let filters = g.filters;
-        let computed = backward_from(&g, s.batch, &s.cols, &w, node_x.is_some(), |n, into| {
-            let range = n * pooled_len..(n + 1) * pooled_len;
-            let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &s.at[range]);
-            unpool(&s.window, filters, s.activation, grad, y, at, into);
-        });
+        let want_x = node_x.is_some();
+        let computed = if single_channel::applies(&g, &s.window) {
+            let groups = groups(&g, s.batch);
+            let (window, act) = (&s.window, s.activation);
+            single_channel::backward(
+                &g, window, act, &groups, &s.cols, &w, &grad, &y, &s.at, want_x,
+            )
+        } else {
+            backward_from(&g, s.batch, &s.cols, &w, want_x, |n, into| {
+                let range = n * pooled_len..(n + 1) * pooled_len;
+                let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &s.at[range]);
+                unpool(&s.window, filters, s.activation, grad, y, at, into);
+            })
+        };
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         conv::register::<I>(grads, nodes, computed, s.batch, &g, &device);
     }
@@ -408,8 +449,10 @@ mod tests {
         usize,
     );
 
-    /// The last two run through Winograd's transforms.
-    const CASES: [Case; 8] = [
+    /// Of the last four, the first two run through Winograd's transforms, and the last two
+    /// are computed directly (one channel, whole vectors of filters, windows that tile the
+    /// plane), the last with a margin that the windows do not reach.
+    const CASES: [Case; 10] = [
         (1, 1, 6, 2, 3, 1, Padding::Valid, 2, 2),
         (3, 2, 9, 4, 3, 1, Padding::Same, 2, 2),
         (2, 3, 11, 5, 3, 2, Padding::Same, 3, 2),
@@ -418,6 +461,8 @@ mod tests {
         (5, 3, 10, 6, 5, 1, Padding::Same, 3, 3),
         (3, 12, 9, 18, 3, 1, Padding::Same, 2, 2),
         (2, 32, 13, 64, 3, 1, Padding::Valid, 2, 2),
+        (3, 1, 28, 32, 3, 1, Padding::Valid, 2, 2),
+        (2, 1, 10, 16, 5, 1, Padding::Same, 3, 3),
     ];
 
     fn matches_burn<I: Host>() {

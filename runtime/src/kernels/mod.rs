@@ -33,6 +33,7 @@ pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;
 pub(crate) mod simd;
+pub(crate) mod single_channel;
 pub(crate) mod winograd;
 pub(crate) mod workspace;
 

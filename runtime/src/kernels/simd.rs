@@ -4,8 +4,10 @@
 //! time. [`widest`] runs a closure inside a function compiled for AVX-512 (with the `avx512`
 //! feature) or AVX2 when the processor has them, so that the closure's loops, inlined there,
 //! work on sixteen or eight. Each value's arithmetic is the same IEEE operations on every path
-//! (Rust never fuses a multiply and an add by itself), so the bits do not depend on the
-//! processor.
+//! (Rust never fuses a multiply and an add by itself, and `f32::mul_add`, which does, is one
+//! correctly rounded operation everywhere: an instruction on these paths, a library call on
+//! the plain one), so the bits do not depend on the processor. AVX2's path also enables FMA,
+//! which every processor with AVX2 that percept meets has, and which it checks.
 
 /// Runs `f` compiled for AVX-512 or AVX2 where the processor has them, plainly otherwise.
 #[inline(always)]
@@ -17,8 +19,9 @@ pub(crate) fn widest<R>(f: impl FnOnce() -> R) -> R {
             // SAFETY: the processor has AVX-512F, checked just above.
             return unsafe { avx512(f) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the processor has AVX2 and FMA, checked just above.
             return unsafe { avx2(f) };
         }
     }
@@ -32,7 +35,7 @@ unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
@@ -52,7 +55,7 @@ macro_rules! widest_fn {
                 $body($($arg),*)
             }
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2($($arg: $ty),*) {
                 $body($($arg),*)
             }
@@ -63,8 +66,10 @@ macro_rules! widest_fn {
                     // SAFETY: the processor has AVX-512F, checked just above.
                     return unsafe { avx512($($arg),*) };
                 }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the processor has AVX2, checked just above.
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the processor has AVX2 and FMA, checked just above.
                     return unsafe { avx2($($arg),*) };
                 }
             }

@@ -220,6 +220,7 @@ fn input_tiles(g: &Geometry, images: &[f32], v: &mut [f32]) {
     let c = g.channels;
     let count = images.len() / g.image();
     let plane = count * tiles(g) * c;
+    assert!(v.len() >= XI * plane, "16 planes of transformed tiles");
     let (mut d, mut t) = ([[0.0; LANES]; 16], [[0.0; LANES]; 16]);
     for (image, tile, top, left) in each_tile(g, count) {
         let image = &images[image * g.image()..][..g.image()];
@@ -235,8 +236,11 @@ fn input_tiles(g: &Geometry, images: &[f32], v: &mut [f32]) {
                     [x[0] - x[2], x[1] + x[2], x[2] - x[1], x[1] - x[3]]
                 })
             });
+            let at = tile * c + start;
             for (xi, value) in t.iter().enumerate() {
-                store(&mut v[xi * plane + tile * c + start..], value, lanes);
+                // SAFETY: `at + lanes <= plane` (a tile's run of channels), and `v` holds 16
+                // planes, asserted above.
+                unsafe { store_unchecked(v.as_mut_ptr().add(xi * plane + at), value, lanes) };
             }
         }
     }
@@ -252,12 +256,16 @@ widest_fn! {
 fn output_tiles(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
+    assert!(m.len() >= XI * plane, "16 planes of products");
     let (mut t, mut y) = ([[0.0; LANES]; 16], [[0.0; LANES]; 4]);
     for (image, tile, top, left) in each_tile(g, count) {
         let out = &mut out[image * g.positions() * f..][..g.positions() * f];
         for (start, lanes) in each_run(f) {
+            let at = tile * f + start;
             for (xi, t) in t.iter_mut().enumerate() {
-                *t = load(&m[xi * plane + tile * f + start..], lanes);
+                // SAFETY: `at + lanes <= plane` (a tile's run of filters), and `m` holds 16
+                // planes, asserted above.
+                *t = unsafe { load_unchecked(m.as_ptr().add(xi * plane + at), lanes) };
             }
             per_lane(&t, &mut y, |x| {
                 separable::<4, 2, 16, 4>(x, |x| [x[0] + x[1] + x[2], x[1] - x[2] - x[3]])
@@ -286,6 +294,7 @@ widest_fn! {
 fn grad_tiles(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
+    assert!(z.len() >= XI * plane, "16 planes of transformed gradients");
     let (mut dy, mut t) = ([[0.0; LANES]; 4], [[0.0; LANES]; 16]);
     for (image, tile, top, left) in each_tile(g, count) {
         let grad = &grad[image * g.positions() * f..][..g.positions() * f];
@@ -300,8 +309,11 @@ fn grad_tiles(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
             per_lane(&dy, &mut t, |x| {
                 separable::<2, 4, 4, 16>(x, |x| [x[0], x[0] + x[1], x[0] - x[1], -x[1]])
             });
+            let at = tile * f + start;
             for (xi, value) in t.iter().enumerate() {
-                store(&mut z[xi * plane + tile * f + start..], value, lanes);
+                // SAFETY: `at + lanes <= plane` (a tile's run of filters), and `z` holds 16
+                // planes, asserted above.
+                unsafe { store_unchecked(z.as_mut_ptr().add(xi * plane + at), value, lanes) };
             }
         }
     }
@@ -319,12 +331,16 @@ fn patch_grad_tiles(g: &Geometry, dv: &[f32], x: &mut [f32]) {
     let c = g.channels;
     let count = x.len() / g.image();
     let plane = count * tiles(g) * c;
+    assert!(dv.len() >= XI * plane, "16 planes of products");
     let (mut t, mut d) = ([[0.0; LANES]; 16], [[0.0; LANES]; 16]);
     for (image, tile, top, left) in each_tile(g, count) {
         let x = &mut x[image * g.image()..][..g.image()];
         for (start, lanes) in each_run(c) {
+            let at = tile * c + start;
             for (xi, t) in t.iter_mut().enumerate() {
-                *t = load(&dv[xi * plane + tile * c + start..], lanes);
+                // SAFETY: `at + lanes <= plane` (a tile's run of channels), and `dv` holds 16
+                // planes, asserted above.
+                *t = unsafe { load_unchecked(dv.as_ptr().add(xi * plane + at), lanes) };
             }
             per_lane(&t, &mut d, |x| {
                 separable::<4, 4, 16, 16>(x, |x| {
@@ -421,4 +437,38 @@ fn store(dst: &mut [f32], v: &Lanes, lanes: usize) {
 #[inline(never)]
 fn store_partial(dst: &mut [f32], v: &Lanes, lanes: usize) {
     dst[..lanes].copy_from_slice(&v[..lanes]);
+}
+
+/// [`load`] without bounds checks, for the transforms' sixteen loads of a tile, whose bounds
+/// hold by construction.
+///
+/// # Safety
+/// `src` must be valid for `lanes` reads.
+#[inline(always)]
+unsafe fn load_unchecked(src: *const f32, lanes: usize) -> Lanes {
+    match lanes {
+        // SAFETY: the caller's promise.
+        LANES => unsafe { src.cast::<Lanes>().read_unaligned() },
+        // SAFETY: the caller's promise.
+        _ => load_partial(unsafe { std::slice::from_raw_parts(src, lanes) }, lanes),
+    }
+}
+
+/// [`store`] without bounds checks, for the transforms' sixteen stores of a tile, whose bounds
+/// hold by construction.
+///
+/// # Safety
+/// `dst` must be valid for `lanes` writes.
+#[inline(always)]
+unsafe fn store_unchecked(dst: *mut f32, v: &Lanes, lanes: usize) {
+    match lanes {
+        // SAFETY: the caller's promise.
+        LANES => unsafe { dst.cast::<Lanes>().write_unaligned(*v) },
+        // SAFETY: the caller's promise.
+        _ => store_partial(
+            unsafe { std::slice::from_raw_parts_mut(dst, lanes) },
+            v,
+            lanes,
+        ),
+    }
 }

@@ -1,0 +1,433 @@
+//! Conv -> MaxPool of one-channel images (a first layer reading grey pictures), computed
+//! directly, for [`conv_pool`](super::conv_pool) to use where it applies.
+//!
+//! With one channel, a patch has only `kernel²` values (9 for 3x3), far too short a shared
+//! dimension for a matrix product to run at speed; im2row would copy each pixel nine times,
+//! and the convolution's output, four times the pooled one, would be written, activated,
+//! read by the pool, and written again as a gradient on the way back. Here each window of
+//! the pool is convolved, activated and pooled in registers, 16 filters at a time (each
+//! pixel times a vector of 16 weights), and only the pooled maximum and where it was leave
+//! them. The backward pass walks the same windows: the pooled gradient, at the maximum's
+//! position only, times the pixels under the kernel there, adds up into the weight
+//! gradient, which stays in registers for a whole image.
+//!
+//! The forward pass keeps the padded images (smaller than im2row's patches) for the backward
+//! pass. Sums go over images, windows, positions and kernel values in one fixed order, so the
+//! bits do not depend on the threads.
+
+use super::activation::Elementwise;
+use super::conv::{Geometry, Grads};
+use super::max_pool::Window;
+use super::simd::widest_fn;
+
+/// Filters computed at a time: one vector of AVX-512.
+const LANES: usize = 16;
+
+/// The values of one position for `LANES` filters.
+type Lanes = [f32; LANES];
+
+/// Kernels of at most this many values (5x5): each kernel value is a vector of weights,
+/// loaded from the cache for every position.
+const MAX_TAPS: usize = 25;
+
+/// Whether a Conv -> MaxPool of this geometry and window runs here: one channel, stride 1,
+/// filters in whole vectors, and pooling windows that tile the plane (each convolution
+/// output in at most one window).
+pub(super) fn applies(g: &Geometry, window: &Window) -> bool {
+    g.channels == 1
+        && g.stride == 1
+        && g.kernel * g.kernel <= MAX_TAPS
+        && g.filters.is_multiple_of(LANES)
+        && window.size == window.stride
+}
+
+/// `[height, width]` of an image with its padding.
+fn padded_size(g: &Geometry) -> [usize; 2] {
+    [g.out_height + g.kernel - 1, g.out_width + g.kernel - 1]
+}
+
+/// Values kept per image for the backward pass: the padded image.
+pub(super) fn lowered(g: &Geometry) -> usize {
+    let [height, width] = padded_size(g);
+    height * width
+}
+
+/// The weights as the loops read them, `[kernel value, filter]`, from burn's `[filter, 1,
+/// ky, kx]`.
+pub(super) fn tap_major(g: &Geometry, w: &[f32]) -> Vec<f32> {
+    let (taps, f) = (g.kernel * g.kernel, g.filters);
+    let mut wt = vec![0.0; taps * f];
+    for (filter, kernel) in w.chunks_exact(taps).enumerate() {
+        for (tap, value) in kernel.iter().enumerate() {
+            wt[tap * f + filter] = *value;
+        }
+    }
+    wt
+}
+
+/// Convolves, activates and pools a group of images: `padded` gets each image with its
+/// padding (`lowered` values each), `y` the pooled maxima and `at` where each was in the
+/// convolution's plane (the first of equal values), both channels-last. `wt` is
+/// [`tap_major`].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn forward(
+    g: &Geometry,
+    window: &Window,
+    activation: Elementwise,
+    images: &[f32],
+    wt: &[f32],
+    b: &[f32],
+    padded: &mut [f32],
+    y: &mut [f32],
+    at: &mut [u32],
+) {
+    let pooled = window.out_plane() * g.filters;
+    let images = images
+        .chunks_exact(g.image())
+        .zip(padded.chunks_exact_mut(lowered(g)));
+    for (n, (image, padded)) in images.enumerate() {
+        pad(g, image, padded);
+        let (y, at) = (
+            &mut y[n * pooled..][..pooled],
+            &mut at[n * pooled..][..pooled],
+        );
+        forward_image(g, window, activation, padded, wt, b, y, at);
+    }
+}
+
+/// Copies `image` into the middle of `padded`, zeros around it.
+fn pad(g: &Geometry, image: &[f32], padded: &mut [f32]) {
+    let width = padded_size(g)[1];
+    padded.fill(0.0);
+    for (row, pixels) in image.chunks_exact(g.width).enumerate() {
+        let start = (row + g.pad_top) * width + g.pad_left;
+        padded[start..start + g.width].copy_from_slice(pixels);
+    }
+}
+
+widest_fn! {
+    /// [`forward`] of one padded image.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_image(
+        g: &Geometry,
+        window: &Window,
+        activation: Elementwise,
+        image: &[f32],
+        wt: &[f32],
+        b: &[f32],
+        y: &mut [f32],
+        at: &mut [u32],
+    ) = pool_windows
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_windows(
+    g: &Geometry,
+    window: &Window,
+    activation: Elementwise,
+    image: &[f32],
+    wt: &[f32],
+    b: &[f32],
+    y: &mut [f32],
+    at: &mut [u32],
+) {
+    match g.kernel {
+        1 => pool_windows_of::<1>(g, window, activation, image, wt, b, y, at),
+        2 => pool_windows_of::<2>(g, window, activation, image, wt, b, y, at),
+        3 => pool_windows_of::<3>(g, window, activation, image, wt, b, y, at),
+        4 => pool_windows_of::<4>(g, window, activation, image, wt, b, y, at),
+        _ => pool_windows_of::<5>(g, window, activation, image, wt, b, y, at),
+    }
+}
+
+/// [`pool_windows`] for kernels of `K x K`: with `K` known, the loops over the kernel unroll
+/// and a run's `K²` weight vectors stay in registers for the whole image.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_windows_of<const K: usize>(
+    g: &Geometry,
+    window: &Window,
+    activation: Elementwise,
+    image: &[f32],
+    wt: &[f32],
+    b: &[f32],
+    y: &mut [f32],
+    at: &mut [u32],
+) {
+    let (f, width) = (g.filters, padded_size(g)[1]);
+    let per_window = window.size * window.size;
+    for run in (0..f).step_by(LANES) {
+        let bias: Lanes = b[run..run + LANES].try_into().expect("LANES values");
+        let mut w = [[[0.0; LANES]; K]; K];
+        for (ky, row) in w.iter_mut().enumerate() {
+            for (kx, w) in row.iter_mut().enumerate() {
+                *w = wt[(ky * K + kx) * f + run..][..LANES]
+                    .try_into()
+                    .expect("LANES");
+            }
+        }
+        for o in 0..window.out_plane() {
+            let top = o / window.out_width * window.stride;
+            let left = o % window.out_width * window.stride;
+            let (mut max, mut arg) = ([0.0; LANES], [0; LANES]);
+            for first in (0..per_window).step_by(AT_ONCE) {
+                // The window's positions `AT_ONCE` at a time, each sum its own chain of
+                // additions; past the window's last, the last again (equal values change
+                // neither the maximum nor where it is).
+                let mut corner = [0; AT_ONCE];
+                let mut p = [0; AT_ONCE];
+                for (i, (corner, p)) in corner.iter_mut().zip(&mut p).enumerate() {
+                    let q = (first + i).min(per_window - 1);
+                    let (oy, ox) = (top + q / window.size, left + q % window.size);
+                    *corner = oy * width + ox;
+                    *p = (oy * g.out_width + ox) as u32;
+                }
+                // Four named sums, not an array that a loop walks: they stay in registers.
+                let [mut s0, mut s1, mut s2, mut s3] = [bias; AT_ONCE];
+                for (ky, row) in w.iter().enumerate() {
+                    for (kx, w) in row.iter().enumerate() {
+                        let pixel = |i: usize| image[corner[i] + ky * width + kx];
+                        add_product(&mut s0, pixel(0), w);
+                        add_product(&mut s1, pixel(1), w);
+                        add_product(&mut s2, pixel(2), w);
+                        add_product(&mut s3, pixel(3), w);
+                    }
+                }
+                let mut sums = [s0, s1, s2, s3];
+                for (i, (sum, p)) in sums.iter_mut().zip(p).enumerate() {
+                    activation.apply_each(sum);
+                    if first + i == 0 {
+                        (max, arg) = (*sum, [p; LANES]);
+                    } else {
+                        keep_larger(&mut max, &mut arg, sum, p);
+                    }
+                }
+            }
+            y[o * f + run..][..LANES].copy_from_slice(&max);
+            at[o * f + run..][..LANES].copy_from_slice(&arg);
+        }
+    }
+}
+
+/// `sum += pixel * w`, lane by lane, each a fused multiply-add.
+#[inline(always)]
+fn add_product(sum: &mut Lanes, pixel: f32, w: &Lanes) {
+    for (s, w) in sum.iter_mut().zip(w) {
+        *s = pixel.mul_add(*w, *s);
+    }
+}
+
+/// Positions of a window computed together: independent sums, so that each addition need
+/// not wait for the one before.
+const AT_ONCE: usize = 4;
+
+/// Keeps in `max` the larger of it and `values`, lane by lane, and in `arg` the position `p`
+/// where `values` is larger: selects written as masks, which compile to vector blends.
+#[inline(always)]
+fn keep_larger(max: &mut Lanes, arg: &mut [u32; LANES], values: &Lanes, p: u32) {
+    for i in 0..LANES {
+        let mask = u32::from(values[i] > max[i]).wrapping_neg();
+        let (old, new) = (max[i].to_bits(), values[i].to_bits());
+        max[i] = f32::from_bits(old ^ ((old ^ new) & mask));
+        arg[i] ^= (arg[i] ^ p) & mask;
+    }
+}
+
+/// The gradients of a batch from the pooled output's gradient `grad`, the pooled output `y`
+/// and `at` (channels-last, as [`forward`] wrote them), by the groups of images the forward
+/// pass used; `padded` is what it kept. The groups' sums are added in order.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn backward(
+    g: &Geometry,
+    window: &Window,
+    activation: Elementwise,
+    groups: &[std::ops::Range<usize>],
+    padded: &[f32],
+    w: &[f32],
+    grad: &[f32],
+    y: &[f32],
+    at: &[u32],
+    want_x: bool,
+) -> Grads {
+    use rayon::prelude::*;
+    let (taps, f) = (g.kernel * g.kernel, g.filters);
+    let pooled = window.out_plane() * f;
+    let wt = tap_major(g, w);
+    let batch = groups.last().map_or(0, |group| group.end);
+    let mut x = vec![0.0; if want_x { batch * g.image() } else { 0 }];
+    let mut x_parts = Vec::with_capacity(groups.len());
+    let mut rest = &mut x[..];
+    for group in groups {
+        let len = if want_x { group.len() * g.image() } else { 0 };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        x_parts.push(head);
+        rest = tail;
+    }
+    let sums: Vec<Vec<f32>> = groups
+        .par_iter()
+        .zip(x_parts)
+        .map(|(group, x)| {
+            let mut sum = vec![0.0; (taps + 1) * f];
+            let (dw, db) = sum.split_at_mut(taps * f);
+            let mut dx = vec![0.0; if want_x { lowered(g) } else { 0 }];
+            for n in group.clone() {
+                let image = &padded[n * lowered(g)..][..lowered(g)];
+                let range = n * pooled..(n + 1) * pooled;
+                let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &at[range]);
+                dx.fill(0.0);
+                let dx_image = want_x.then_some(&mut dx[..]);
+                backward_image(
+                    g, window, activation, image, &wt, grad, y, at, dw, db, dx_image,
+                );
+                if want_x {
+                    let x = &mut x[(n - group.start) * g.image()..][..g.image()];
+                    unpad(g, &dx, x);
+                }
+            }
+            sum
+        })
+        .collect();
+    let mut total = vec![0.0; (taps + 1) * f];
+    for sum in &sums {
+        total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
+    }
+    let (dw, db) = total.split_at(taps * f);
+    let mut w = vec![0.0; taps * f];
+    for (filter, kernel) in w.chunks_exact_mut(taps).enumerate() {
+        for (tap, value) in kernel.iter_mut().enumerate() {
+            *value = dw[tap * f + filter];
+        }
+    }
+    Grads {
+        x: want_x.then_some(x),
+        w,
+        b: db.to_vec(),
+    }
+}
+
+/// The middle of a padded image's gradient: the image's own.
+fn unpad(g: &Geometry, padded: &[f32], image: &mut [f32]) {
+    let width = padded_size(g)[1];
+    for (row, pixels) in image.chunks_exact_mut(g.width).enumerate() {
+        let start = (row + g.pad_top) * width + g.pad_left;
+        pixels.copy_from_slice(&padded[start..start + g.width]);
+    }
+}
+
+widest_fn! {
+    /// Adds one image's weight and bias gradients onto `dw` (`[kernel value, filter]`) and
+    /// `db`, and, where given, its padded input gradient onto `dx`.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_image(
+        g: &Geometry,
+        window: &Window,
+        activation: Elementwise,
+        image: &[f32],
+        wt: &[f32],
+        grad: &[f32],
+        y: &[f32],
+        at: &[u32],
+        dw: &mut [f32],
+        db: &mut [f32],
+        dx: Option<&mut [f32]>,
+    ) = unpool_windows
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn unpool_windows(
+    g: &Geometry,
+    window: &Window,
+    activation: Elementwise,
+    image: &[f32],
+    wt: &[f32],
+    grad: &[f32],
+    y: &[f32],
+    at: &[u32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    let args = (g, window, activation, image, wt, grad, y, at);
+    match g.kernel {
+        1 => unpool_windows_of::<1>(args, dw, db, dx),
+        2 => unpool_windows_of::<2>(args, dw, db, dx),
+        3 => unpool_windows_of::<3>(args, dw, db, dx),
+        4 => unpool_windows_of::<4>(args, dw, db, dx),
+        _ => unpool_windows_of::<5>(args, dw, db, dx),
+    }
+}
+
+/// What [`unpool_windows_of`] reads.
+type Reads<'a> = (
+    &'a Geometry,
+    &'a Window,
+    Elementwise,
+    &'a [f32],
+    &'a [f32],
+    &'a [f32],
+    &'a [f32],
+    &'a [u32],
+);
+
+/// [`unpool_windows`] for kernels of `K x K`: a run's `K²` weight-gradient vectors stay in
+/// registers for the whole image.
+#[inline(always)]
+fn unpool_windows_of<const K: usize>(
+    (g, window, activation, image, wt, grad, y, at): Reads,
+    dw: &mut [f32],
+    db: &mut [f32],
+    mut dx: Option<&mut [f32]>,
+) {
+    let (f, width) = (g.filters, padded_size(g)[1]);
+    let per_window = window.size * window.size;
+    for run in (0..f).step_by(LANES) {
+        let mut sums = [[[0.0; LANES]; K]; K];
+        let mut bias = [0.0; LANES];
+        for o in 0..window.out_plane() {
+            let top = o / window.out_width * window.stride;
+            let left = o % window.out_width * window.stride;
+            let at: &[u32; LANES] = at[o * f + run..][..LANES].try_into().expect("LANES");
+            let mut scaled: Lanes = grad[o * f + run..][..LANES].try_into().expect("LANES");
+            activation.backward(&y[o * f + run..][..LANES], &mut scaled);
+            bias.iter_mut().zip(&scaled).for_each(|(b, s)| *b += s);
+            for q in 0..per_window {
+                // The position's gradient: the pooled one where the maximum was, zero
+                // elsewhere.
+                let (oy, ox) = (top + q / window.size, left + q % window.size);
+                let p = (oy * g.out_width + ox) as u32;
+                let corner = oy * width + ox;
+                let mut d = [0.0; LANES];
+                for l in 0..LANES {
+                    d[l] = if at[l] == p { scaled[l] } else { 0.0 };
+                }
+                for (ky, row) in sums.iter_mut().enumerate() {
+                    for (kx, sum) in row.iter_mut().enumerate() {
+                        let pixel = image[corner + ky * width + kx];
+                        sum.iter_mut()
+                            .zip(&d)
+                            .for_each(|(s, d)| *s = pixel.mul_add(*d, *s));
+                    }
+                }
+                if let Some(dx) = dx.as_deref_mut() {
+                    for ky in 0..K {
+                        for kx in 0..K {
+                            let w = &wt[(ky * K + kx) * f + run..][..LANES];
+                            dx[corner + ky * width + kx] +=
+                                w.iter().zip(&d).map(|(w, d)| w * d).sum::<f32>();
+                        }
+                    }
+                }
+            }
+        }
+        db[run..run + LANES]
+            .iter_mut()
+            .zip(&bias)
+            .for_each(|(d, b)| *d += b);
+        for (tap, sum) in sums.iter().flatten().enumerate() {
+            let dw = &mut dw[tap * f + run..][..LANES];
+            dw.iter_mut().zip(sum).for_each(|(w, s)| *w += s);
+        }
+    }
+}
