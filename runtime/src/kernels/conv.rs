@@ -8,6 +8,11 @@
 //! in runs of `kernel * channels` contiguous values, and the products are
 //! `cols · Wt` (`[positions, filters]`), `colsᵀ · grad` and `grad · Wtᵀ`, the orientations in
 //! which `gemm` reads the large operands where they lie and copies only the weights.
+//!
+//! A 3x3 convolution of stride 1 on at least 8 channels runs through [`winograd`]'s 16
+//! products instead of im2row's one, by the same groups of images: the geometry alone
+//! chooses ([`Geometry::winograd`]), so the forward and the backward pass agree on what the
+//! forward pass kept.
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -3,10 +3,11 @@
 //!
 //! burn's CPU backends compute a convolution's input gradient with a scalar loop, so a small
 //! CNN trained 30 times slower than with TensorFlow. These kernels do the work with the
-//! `gemm` crate's matrix products (im2col and col2im around them for convolutions), fuse the
-//! bias and the activation into the product, and register their backward pass with
-//! burn-autodiff as custom operations (burn-autodiff's `Backward`), so the optimizer, the
-//! recorder and the rest of burn see ordinary tensors.
+//! `gemm` crate's matrix products (im2row and row2im, or Winograd's transforms, around them for
+//! convolutions; a first layer on one-channel images directly), fuse the bias and the
+//! activation into the product, and register their backward pass with burn-autodiff as custom
+//! operations (burn-autodiff's `Backward`), so the optimizer, the recorder and the rest of burn
+//! see ordinary tensors.
 //!
 //! - [`host`]: which backend a component runs on, and moving values to and from burn.
 //! - [`gemm`]: the matrix product.
@@ -17,6 +18,10 @@
 //! - [`simd`]: loops compiled for the widest vectors the processor has.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
+//! - [`winograd`]: the products of a 3x3 convolution of stride 1 through Winograd's
+//!   F(2x2, 3x3), which [`conv`] uses where it applies.
+//! - [`single_channel`]: Conv -> MaxPool of one-channel images, computed directly, which
+//!   [`conv_pool`] uses where it applies.
 //!
 //! The kernels serve the CPU backends (`ndarray`, `flex`), bare for inference and inside
 //! `Autodiff` for training; on any other backend (CUDA) the components keep burn's operations.
