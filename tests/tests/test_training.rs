@@ -560,6 +560,48 @@ fn digits_cnn(filters: usize, settings: TrainingSettings) -> ModelBuilder {
         )
 }
 
+/// Two Conv -> MaxPool pairs of 16 filters on the digits: the first (one channel) runs the
+/// direct one-channel kernel, the second (3x3, stride 1, 16 channels) Winograd's products.
+fn digits_two_layer_cnn(settings: TrainingSettings) -> ModelBuilder {
+    let conv = || ConvSettings::new(16, 3).with_activation(Activation::Relu);
+    ModelBuilder::new("TwoLayerDigits")
+        .add("images", DataSettings::digits(Digits::Images), &[])
+        .add("labels", DataSettings::digits(Digits::Labels), &[])
+        .add("reshape", ReshapeSettings::new([8, 8, 1]), &["images"])
+        .add("conv1", conv(), &["reshape"])
+        .add("pool1", MaxPoolSettings::new(2), &["conv1"])
+        .add("conv2", conv(), &["pool1"])
+        .add("pool2", MaxPoolSettings::new(2), &["conv2"])
+        .add("flat", FlattenSettings {}, &["pool2"])
+        .add("fc", DenseSettings::new(10, Activation::Softmax), &["flat"])
+        .add(
+            "train",
+            ClassificationSettings { training: settings },
+            &["fc", "labels"],
+        )
+}
+
+#[test]
+fn the_direct_and_winograd_convolutions_learn_and_repeat_bit_for_bit() {
+    let run = || {
+        let mut model = build(digits_two_layer_cnn(training(3)));
+        let report = model.run().unwrap();
+        let losses: Vec<f32> = report.epochs.iter().map(|e| e.loss_training).collect();
+        assert!(
+            losses[2] < losses[0] * 0.8,
+            "the loss falls over three epochs: {losses:?}"
+        );
+        let weights: Vec<_> = ["conv1", "conv2", "fc"]
+            .iter()
+            .map(|name| model.component(name).unwrap().trainable_variables())
+            .collect();
+        let bits: Vec<u32> = losses.iter().map(|l| l.to_bits()).collect();
+        (bits, weights)
+    };
+    let first = run();
+    assert_eq!(run(), first);
+}
+
 #[test]
 fn the_same_seed_gives_the_same_cnn_bit_for_bit() {
     // Weight gradients are sums over a batch, spread over threads: they must still be summed

@@ -431,3 +431,29 @@ fn unpool_windows_of<const K: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use percept_catalogue::Padding;
+
+    #[test]
+    fn applies_to_one_channel_in_whole_vectors_of_filters_with_tiling_windows() {
+        let g = |channels, filters, kernel| {
+            Geometry::new([channels, 28, 28], filters, kernel, 1, Padding::Valid)
+        };
+        let pool = |size, stride| Window::new([26, 26], size, stride);
+        // The MNIST CNN's first layer.
+        assert!(applies(&g(1, 32, 3), &pool(2, 2)));
+        assert!(applies(&g(1, 16, 5), &pool(3, 3)));
+        assert!(!applies(&g(2, 32, 3), &pool(2, 2)), "two channels");
+        assert!(
+            !applies(&g(1, 8, 3), &pool(2, 2)),
+            "half a vector of filters"
+        );
+        assert!(!applies(&g(1, 32, 7), &pool(2, 2)), "a 7x7 kernel");
+        assert!(!applies(&g(1, 32, 3), &pool(3, 2)), "overlapping windows");
+        // The padded image of a 28x28 Valid convolution is the image.
+        assert_eq!(lowered(&g(1, 32, 3)), 28 * 28);
+    }
+}

@@ -472,3 +472,23 @@ unsafe fn store_unchecked(dst: *mut f32, v: &Lanes, lanes: usize) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use percept_catalogue::Padding;
+
+    #[test]
+    fn applies_to_3x3_stride_1_convolutions_of_at_least_8_channels() {
+        let g = |channels, kernel, stride| {
+            Geometry::new([channels, 13, 13], 64, kernel, stride, Padding::Valid)
+        };
+        // The MNIST CNN's second convolution, and the fewest channels.
+        assert!(applies(&g(32, 3, 1)) && applies(&g(8, 3, 1)));
+        assert!(!applies(&g(7, 3, 1)), "too few channels");
+        assert!(!applies(&g(32, 3, 2)), "stride 2");
+        assert!(!applies(&g(32, 5, 1)), "5x5");
+        // An 11x11 output is 6x6 tiles, the last ones cut by the edge.
+        assert_eq!(grid(&g(32, 3, 1)), [6, 6]);
+    }
+}
