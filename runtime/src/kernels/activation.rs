@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use percept_catalogue::Activation;
 
-use super::simd::widest_fn;
+use multiversion::multiversion;
 
 /// An activation applied value by value: the ones a kernel can fuse. (Softmax couples the
 /// values of a row, so it runs after the kernel, as burn's operation.)
@@ -110,13 +110,13 @@ impl Elementwise {
     }
 }
 
-widest_fn! {
-    /// [`Elementwise::apply_with_bias`] on the widest vectors.
-    fn apply_with_bias(activation: Elementwise, values: &mut [f32], bias: &[f32]) = add_and_apply
-}
-
-#[inline(always)]
-fn add_and_apply(activation: Elementwise, values: &mut [f32], bias: &[f32]) {
+/// [`Elementwise::apply_with_bias`], compiled for AVX-512 or AVX2 where the processor has them.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn apply_with_bias(activation: Elementwise, values: &mut [f32], bias: &[f32]) {
     #[inline(always)]
     fn each(values: &mut [f32], bias: &[f32], f: impl Fn(f32) -> f32) {
         for row in values.chunks_exact_mut(bias.len()) {

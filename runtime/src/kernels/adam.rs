@@ -15,8 +15,8 @@ use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 
 use super::host::{self, Host, cast, same};
-use super::simd::widest;
 use super::workspace;
+use multiversion::multiversion;
 
 /// Adam with burn's defaults (`beta_1` 0.9, `beta_2` 0.999, `epsilon` 1e-5; the tests
 /// compare every step with burn's default Adam).
@@ -116,11 +116,7 @@ impl FusedAdam {
         let p = match I::try_take(host::primitive(tensor)) {
             Ok(mut p) => {
                 in_chunks(&mut p, &g, &mut m, &mut v, |_, p, g, m, v| {
-                    widest(|| {
-                        for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
-                            *p -= step.change(*g, m, v);
-                        }
-                    })
+                    update_in_place(step, p, g, m, v);
                 });
                 p
             }
@@ -134,12 +130,7 @@ impl FusedAdam {
                     let before = &before;
                     move |at, p, g, m, v| {
                         let before = &before[at..][..p.len()];
-                        widest(|| {
-                            let values = p.iter_mut().zip(before).zip(g).zip(m).zip(v);
-                            for ((((p, b), g), m), v) in values {
-                                p.write(b - step.change(*g, m, v));
-                            }
-                        })
+                        update_into(step, p, before, g, m, v);
                     }
                 });
                 // SAFETY: `in_chunks` handed every one of the `len` values to the loop
@@ -162,6 +153,41 @@ impl FusedAdam {
     }
 }
 
+/// Adam's step over a chunk of a parameter, in place, compiled for AVX-512 (with the `avx512`
+/// feature) or AVX2 where the processor has them (the `multiversion` crate chooses at run
+/// time; percept itself builds for baseline x86-64). Each value's step is the same IEEE
+/// operations on every path, so the results are burn's Adam's, bit for bit, on any processor.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn update_in_place(step: Step, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+        *p -= step.change(*g, m, v);
+    }
+}
+
+/// [`update_in_place`] writing into a new buffer `p` as it reads the old values `before`.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn update_into(
+    step: Step,
+    p: &mut [std::mem::MaybeUninit<f32>],
+    before: &[f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+) {
+    let values = p.iter_mut().zip(before).zip(g).zip(m).zip(v);
+    for ((((p, b), g), m), v) in values {
+        p.write(b - step.change(*g, m, v));
+    }
+}
+
 /// What one step changes, the same for every value of a parameter.
 #[derive(Clone, Copy)]
 struct Step {
@@ -174,7 +200,7 @@ struct Step {
 
 impl Step {
     /// Updates the moments of one value and gives the change of the value. Always inlined,
-    /// so that the loops calling it compile for the vectors that [`widest`] chose.
+    /// so that the loops calling it compile for the vectors of their own target.
     #[inline(always)]
     fn change(self, g: f32, m: &mut f32, v: &mut f32) -> f32 {
         *m = BETA_1 * *m + (1.0 - BETA_1) * g;

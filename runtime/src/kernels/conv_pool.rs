@@ -21,9 +21,9 @@ use super::activation::Elementwise;
 use super::conv::{self, Geometry, backward_from, convolve, groups, prepared, split};
 use super::host::{self, Host, Mode, cast, on_cpu, transpose};
 use super::max_pool::{self, Window};
-use super::simd::widest_fn;
 use super::single_channel;
 use super::workspace::{Buffer, buffer};
+use multiversion::multiversion;
 
 /// What the fused operation gives: the pooled batch, and the convolution's output for the
 /// first image, `[1, filters, out_height, out_width]`, when a preview asked for it.
@@ -191,16 +191,16 @@ fn channels_first(g: &Geometry, out: &[f32]) -> Vec<f32> {
     image
 }
 
-widest_fn! {
-    /// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
-    /// maxima and `at` the position of each (the first of equal values, in row-major order),
-    /// channels-last too (`[pooled positions, filters]`). A window's values for all filters are
-    /// whole rows of `out`, compared 16 filters at a time without a branch.
-    fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) = pool
-}
-
-#[inline(always)]
-fn pool(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
+/// Pools one channels-last convolution output `out` (`[positions, filters]`): `y` gets the
+/// maxima and `at` the position of each (the first of equal values, in row-major order),
+/// channels-last too (`[pooled positions, filters]`). A window's values for all filters are
+/// whole rows of `out`, compared 16 filters at a time without a branch.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn pool_channels_last(window: &Window, filters: usize, out: &[f32], y: &mut [f32], at: &mut [u32]) {
     const LANES: usize = 16;
     let pooled = y
         .chunks_exact_mut(filters)
@@ -326,24 +326,16 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
     }
 }
 
-widest_fn! {
-    /// Sends the pooled gradient `grad` of one image to where each maximum was in the
-    /// convolution's output gradient `into`, times the activation's derivative at the pooled
-    /// output `y`; all channels-last (the gradient of filter `f` at position `p` is
-    /// `into[p * filters + f]`).
-    fn unpool(
-        window: &Window,
-        filters: usize,
-        activation: Elementwise,
-        grad: &[f32],
-        y: &[f32],
-        at: &[u32],
-        into: &mut [f32],
-    ) = unpool_into
-}
-
-#[inline(always)]
-fn unpool_into(
+/// Sends the pooled gradient `grad` of one image to where each maximum was in the
+/// convolution's output gradient `into`, times the activation's derivative at the pooled
+/// output `y`; all channels-last (the gradient of filter `f` at position `p` is
+/// `into[p * filters + f]`).
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn unpool(
     window: &Window,
     filters: usize,
     activation: Elementwise,

@@ -15,7 +15,6 @@
 //! - [`workspace`]: buffers reused from step to step.
 //! - [`adam`]: Adam's step in one pass per parameter.
 //! - [`dropout`]: Dropout's mask, hashed from one seed a step instead of drawn value by value.
-//! - [`simd`]: loops compiled for the widest vectors the processor has.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //! - [`winograd`]: the products of a 3x3 convolution of stride 1 through Winograd's
@@ -37,7 +36,6 @@ pub(crate) mod dropout;
 pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;
-pub(crate) mod simd;
 pub(crate) mod single_channel;
 pub(crate) mod winograd;
 pub(crate) mod workspace;

@@ -18,7 +18,7 @@
 use super::activation::Elementwise;
 use super::conv::{Geometry, Grads};
 use super::max_pool::Window;
-use super::simd::widest_fn;
+use multiversion::multiversion;
 
 /// Filters computed at a time: one vector of AVX-512.
 const LANES: usize = 16;
@@ -105,24 +105,14 @@ fn pad(g: &Geometry, image: &[f32], padded: &mut [f32]) {
     }
 }
 
-widest_fn! {
-    /// [`forward`] of one padded image.
-    #[allow(clippy::too_many_arguments)]
-    fn forward_image(
-        g: &Geometry,
-        window: &Window,
-        activation: Elementwise,
-        image: &[f32],
-        wt: &[f32],
-        b: &[f32],
-        y: &mut [f32],
-        at: &mut [u32],
-    ) = pool_windows
-}
-
-#[inline(always)]
+/// [`forward`] of one padded image.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
 #[allow(clippy::too_many_arguments)]
-fn pool_windows(
+fn forward_image(
     g: &Geometry,
     window: &Window,
     activation: Elementwise,
@@ -315,28 +305,15 @@ fn unpad(g: &Geometry, padded: &[f32], image: &mut [f32]) {
     }
 }
 
-widest_fn! {
-    /// Adds one image's weight and bias gradients onto `dw` (`[kernel value, filter]`) and
-    /// `db`, and, where given, its padded input gradient onto `dx`.
-    #[allow(clippy::too_many_arguments)]
-    fn backward_image(
-        g: &Geometry,
-        window: &Window,
-        activation: Elementwise,
-        image: &[f32],
-        wt: &[f32],
-        grad: &[f32],
-        y: &[f32],
-        at: &[u32],
-        dw: &mut [f32],
-        db: &mut [f32],
-        dx: Option<&mut [f32]>,
-    ) = unpool_windows
-}
-
-#[inline(always)]
+/// Adds one image's weight and bias gradients onto `dw` (`[kernel value, filter]`) and
+/// `db`, and, where given, its padded input gradient onto `dx`.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
 #[allow(clippy::too_many_arguments)]
-fn unpool_windows(
+fn backward_image(
     g: &Geometry,
     window: &Window,
     activation: Elementwise,

@@ -24,8 +24,8 @@
 use super::activation::Elementwise;
 use super::conv::Geometry;
 use super::gemm::{MatRef, Threads, matmul};
-use super::simd::widest_fn;
 use super::workspace::{Buffer, buffer};
+use multiversion::multiversion;
 
 /// Transformed values of a tile: 4x4.
 const XI: usize = 16;
@@ -182,8 +182,8 @@ pub(super) fn backward(
 
 /// `(image, tile, top, left)` for each tile of `count` images, in order: `tile` counts from
 /// the group's first image, and `top`, `left` are where the tile's first output is. (An
-/// iterator, not a function taking a closure: the transforms' loops must be inlined into
-/// [`widest_fn`]'s wide functions, and a large closure would not be.)
+/// iterator rather than a function taking a closure, so that the loops stay in the
+/// transform's own body, which `multiversion` compiles for wide vectors.)
 #[inline(always)]
 fn each_tile(g: &Geometry, count: usize) -> impl Iterator<Item = (usize, usize, usize, usize)> {
     let [rows, cols] = grid(g);
@@ -210,13 +210,13 @@ fn source(g: &Geometry, top: usize, left: usize, r: usize, s: usize) -> Option<u
     (iy < g.height && ix < g.width).then(|| iy * g.width + ix)
 }
 
-widest_fn! {
-    /// `V = Bᵀ d B` for every tile and channel of a group's channels-last images.
-    fn transform_input(g: &Geometry, images: &[f32], v: &mut [f32]) = input_tiles
-}
-
-#[inline(always)]
-fn input_tiles(g: &Geometry, images: &[f32], v: &mut [f32]) {
+/// `V = Bᵀ d B` for every tile and channel of a group's channels-last images.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn transform_input(g: &Geometry, images: &[f32], v: &mut [f32]) {
     let c = g.channels;
     let count = images.len() / g.image();
     let plane = count * tiles(g) * c;
@@ -246,14 +246,14 @@ fn input_tiles(g: &Geometry, images: &[f32], v: &mut [f32]) {
     }
 }
 
-widest_fn! {
-    /// `Y = Aᵀ M A` for every tile and filter of a group: the channels-last output, where a tile
-    /// past an odd edge drops its outside half.
-    fn transform_output(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) = output_tiles
-}
-
-#[inline(always)]
-fn output_tiles(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
+/// `Y = Aᵀ M A` for every tile and filter of a group: the channels-last output, where a tile
+/// past an odd edge drops its outside half.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn transform_output(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
     assert!(m.len() >= XI * plane, "16 planes of products");
@@ -284,14 +284,14 @@ fn output_tiles(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
     }
 }
 
-widest_fn! {
-    /// `Z = A dY Aᵀ` for every tile and filter of a group, from its channels-last output
-    /// gradient; positions past an odd edge count as zero.
-    fn transform_grad(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) = grad_tiles
-}
-
-#[inline(always)]
-fn grad_tiles(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
+/// `Z = A dY Aᵀ` for every tile and filter of a group, from its channels-last output
+/// gradient; positions past an odd edge count as zero.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn transform_grad(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
     assert!(z.len() >= XI * plane, "16 planes of transformed gradients");
@@ -319,15 +319,15 @@ fn grad_tiles(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
     }
 }
 
-widest_fn! {
-    /// Adds `B dV Bᵀ` of every tile and channel of a group onto the channels-last input
-    /// gradient `x` (zeroed by the caller), where the patch lies inside the image; the tiles go
-    /// in order, so overlapping patches add up in the same order on every run.
-    fn transform_patch_grad(g: &Geometry, dv: &[f32], x: &mut [f32]) = patch_grad_tiles
-}
-
-#[inline(always)]
-fn patch_grad_tiles(g: &Geometry, dv: &[f32], x: &mut [f32]) {
+/// Adds `B dV Bᵀ` of every tile and channel of a group onto the channels-last input
+/// gradient `x` (zeroed by the caller), where the patch lies inside the image; the tiles go
+/// in order, so overlapping patches add up in the same order on every run.
+#[cfg_attr(
+    feature = "avx512",
+    multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
+)]
+#[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
+fn transform_patch_grad(g: &Geometry, dv: &[f32], x: &mut [f32]) {
     let c = g.channels;
     let count = x.len() / g.image();
     let plane = count * tiles(g) * c;
