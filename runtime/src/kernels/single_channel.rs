@@ -131,7 +131,7 @@ fn forward_image(
     }
 }
 
-/// [`pool_windows`] for kernels of `K x K`: with `K` known, the loops over the kernel unroll
+/// [`forward_image`] for kernels of `K x K`: with `K` known, the loops over the kernel unroll
 /// and a run's `K²` weight vectors stay in registers for the whole image.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -348,7 +348,7 @@ type Reads<'a> = (
     &'a [u32],
 );
 
-/// [`unpool_windows`] for kernels of `K x K`: a run's `K²` weight-gradient vectors stay in
+/// [`backward_image`] for kernels of `K x K`: a run's `K²` weight-gradient vectors stay in
 /// registers for the whole image.
 #[inline(always)]
 fn unpool_windows_of<const K: usize>(
