@@ -80,8 +80,8 @@ impl<'a> MatRef<'a> {
 pub(crate) enum Threads {
     /// On the calling thread: for products inside work that is already spread over threads.
     One,
-    /// On rayon's global pool (the one burn's CPU backends use too, so nothing is
-    /// oversubscribed).
+    /// On the calling thread's rayon pool (the one burn's CPU backends use too, so nothing
+    /// is oversubscribed): a training run's own, rayon's global one elsewhere.
     Pool,
 }
 

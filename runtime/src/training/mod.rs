@@ -211,6 +211,17 @@ fn softmax(row: &mut [f32]) {
 /// Splits `0..n` into validation and training indices at random (files are often sorted by
 /// class, so the tail would be a biased sample): `validation` of them, at least one when it
 /// is positive, are held out.
+/// A pool of as many threads as rayon's global one, for one training run; `None` where the
+/// system refuses threads (the run then goes on on the calling thread, its parallel work on
+/// the global pool).
+fn run_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .thread_name(|i| format!("percept-training-{i}"))
+        .build()
+        .ok()
+}
+
 fn split(n: usize, validation: f64, rng: &mut StdRng) -> Result<(Vec<usize>, Vec<usize>)> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(rng);
@@ -262,10 +273,17 @@ impl<B: AutodiffBackend> Model<B> {
     }
 
     fn train(&mut self, settings: TrainingSettings, resume: bool) -> Result<TrainingReport> {
-        // On a worker of rayon's pool: every kernel's parallel work then starts on the
-        // calling worker and is shared by stealing, instead of waking the pool and putting
-        // the training thread to sleep at each of a step's dozen parallel calls.
-        let result = rayon::scope(|_| self.train_checked(settings, resume));
+        let result = match run_pool() {
+            // On a worker of a pool of its own: every kernel's parallel work then starts on
+            // the calling worker and is shared by stealing, instead of waking the pool and
+            // putting the training thread to sleep at each of a step's dozen parallel calls.
+            // Not on rayon's global pool: burn's autodiff takes every graph's lock after a
+            // backward pass, and holds its own through one while waiting for the pool, so a
+            // global worker waiting inside another thread's backward pass could take this
+            // run up and block on that thread's lock, each waiting for the other for ever.
+            Some(pool) => pool.install(|| self.train_checked(settings, resume)),
+            None => self.train_checked(settings, resume),
+        };
         for observer in self.observers() {
             observer.finished(result.as_ref().err());
         }
@@ -495,8 +513,124 @@ impl<B: AutodiffBackend> Model<B> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::Duration;
+
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops};
+    use percept_catalogue::{
+        Activation, ClassificationSettings, DataSettings, DenseSettings, Digits,
+    };
+
     use super::*;
+    use crate::backend::{DefaultBackend, TrainingBackend};
+    use crate::graph::ModelBuilder;
+    use crate::kernels::host;
+
+    /// Digits through one small Dense, trained on so few elements that a step is quick.
+    pub(crate) fn digits_dense() -> Model<TrainingBackend> {
+        let mut model = ModelBuilder::new("Digits")
+            .add("images", DataSettings::digits(Digits::Images), &[])
+            .add("labels", DataSettings::digits(Digits::Labels), &[])
+            .add(
+                "fc",
+                DenseSettings::new(10, Activation::Softmax),
+                &["images"],
+            )
+            .add(
+                "train",
+                ClassificationSettings::default(),
+                &["fc", "labels"],
+            )
+            .build::<TrainingBackend>(&Default::default())
+            .unwrap();
+        model.set_progress(Progress::Hidden);
+        model
+    }
+
+    /// `epochs` of two steps each over [`digits_dense`]'s data.
+    pub(crate) fn two_steps_an_epoch(epochs: usize) -> TrainingSettings {
+        TrainingSettings {
+            epochs,
+            // 1797 elements, 20% held out: two steps per epoch, the second one short.
+            batch_size: 1000,
+            ..TrainingSettings::default()
+        }
+    }
+
+    /// An identity whose backward pass, which burn runs holding its graph's lock, waits for
+    /// a worker of rayon's pool that is itself waiting, as burn's and the kernels' parallel
+    /// loops do: the part it waits for holds the lock for `HOLD`.
+    #[derive(Debug)]
+    struct WaitingInThePool;
+
+    const HOLD: Duration = Duration::from_millis(800);
+
+    impl Backward<DefaultBackend, 1> for WaitingInThePool {
+        type State = (Vec<usize>, mpsc::Sender<()>);
+
+        fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+            host::backward_one::<DefaultBackend, _>(
+                ops,
+                grads,
+                |(dims, _)| dims.clone(),
+                |(_, waiting), grad| {
+                    // A worker takes the join and runs its first half; the other worker
+                    // steals the second. The first, done early, waits for the second, and
+                    // looks for other jobs meanwhile.
+                    rayon::join(
+                        || {
+                            thread::sleep(HOLD / 8);
+                            waiting.send(()).unwrap();
+                        },
+                        || thread::sleep(HOLD),
+                    );
+                    grad.to_vec()
+                },
+            );
+        }
+    }
+
+    /// burn's autodiff holds a graph's lock through its backward pass, and after each
+    /// backward pass takes every graph's lock in turn. Training ran as a job of rayon's global
+    /// pool, so a worker that was waiting inside another thread's backward pass could take the
+    /// training up, and block on that thread's lock: each then waited for the other for ever
+    /// (seen in CI, where two tests run at a time). Here a worker is made to wait just so,
+    /// while a training run starts.
+    #[test]
+    fn training_beside_another_threads_backward_pass_finishes() {
+        let (waiting, worker_waits) = mpsc::channel();
+        let backward = thread::spawn(move || {
+            let device = Default::default();
+            let x = Tensor::<TrainingBackend, 1>::ones([4], &device).require_grad();
+            let y = host::record::<_, _, 1, 1>(
+                WaitingInThePool,
+                [&host::tracked(x.clone())],
+                (vec![4], waiting),
+                host::primitive(Tensor::<DefaultBackend, 1>::ones([4], &device)),
+            );
+            x.grad(&y.sum().backward()).is_some()
+        });
+        worker_waits.recv().unwrap();
+        let (finished, trained) = mpsc::channel();
+        thread::spawn(move || {
+            let run = digits_dense().run_with(two_steps_an_epoch(1));
+            finished.send(run.map(|report| report.epochs.len())).ok();
+        });
+        let trained = trained.recv_timeout(HOLD + Duration::from_secs(30));
+        assert!(
+            trained.is_ok(),
+            "the training run never finished: a deadlock"
+        );
+        assert_eq!(trained.unwrap().unwrap(), 1, "one epoch trained");
+        assert!(
+            backward.join().unwrap(),
+            "the other backward pass gave a gradient"
+        );
+    }
 
     #[test]
     fn the_validation_split_is_drawn_from_everywhere() {

@@ -102,14 +102,8 @@ impl<B: Backend> Model<B> {
 mod tests {
     use std::sync::Mutex;
 
-    use percept_catalogue::{
-        Activation, ClassificationSettings, DataSettings, DenseSettings, Digits, TrainingSettings,
-    };
-
     use super::*;
-    use crate::backend::TrainingBackend;
-    use crate::graph::ModelBuilder;
-    use crate::training::Progress;
+    use crate::training::tests::{digits_dense as model, two_steps_an_epoch as settings};
 
     /// Writes down what it is told, one line per call.
     #[derive(Default)]
@@ -168,36 +162,6 @@ mod tests {
             self.0.note(format!(
                 "epoch {epoch}: {epochs} in the report, {drawn} previews"
             ));
-        }
-    }
-
-    /// Digits through one small Dense, trained on so few elements that a step is quick.
-    fn model() -> Model<TrainingBackend> {
-        let mut model = ModelBuilder::new("Digits")
-            .add("images", DataSettings::digits(Digits::Images), &[])
-            .add("labels", DataSettings::digits(Digits::Labels), &[])
-            .add(
-                "fc",
-                DenseSettings::new(10, Activation::Softmax),
-                &["images"],
-            )
-            .add(
-                "train",
-                ClassificationSettings::default(),
-                &["fc", "labels"],
-            )
-            .build::<TrainingBackend>(&Default::default())
-            .unwrap();
-        model.set_progress(Progress::Hidden);
-        model
-    }
-
-    fn settings(epochs: usize) -> TrainingSettings {
-        TrainingSettings {
-            epochs,
-            // 1797 elements, 20% held out: two steps per epoch, the second one short.
-            batch_size: 1000,
-            ..TrainingSettings::default()
         }
     }
 
