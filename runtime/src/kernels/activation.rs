@@ -94,6 +94,7 @@ impl Elementwise {
 
     /// Turns the gradient of the outputs `grad` into that of the inputs, in place: each
     /// value times the derivative at its output in `output`.
+    #[inline(always)]
     pub fn backward(self, output: &[f32], grad: &mut [f32]) {
         match self {
             Elementwise::None => {}

@@ -122,26 +122,42 @@ fn forward_image(
     y: &mut [f32],
     at: &mut [u32],
 ) {
-    match g.kernel {
-        1 => pool_windows_of::<1>(g, window, activation, image, wt, b, y, at),
-        2 => pool_windows_of::<2>(g, window, activation, image, wt, b, y, at),
-        3 => pool_windows_of::<3>(g, window, activation, image, wt, b, y, at),
-        4 => pool_windows_of::<4>(g, window, activation, image, wt, b, y, at),
-        _ => pool_windows_of::<5>(g, window, activation, image, wt, b, y, at),
+    let args = (g, window, image, wt, b);
+    // ReLU and no activation as closures of their own: their loops then have neither a
+    // branch nor a call, around which the four sums would be stored and loaded again.
+    match activation {
+        Elementwise::None => pool_windows(args, |_| {}, y, at),
+        Elementwise::Relu => pool_windows(args, |s| Elementwise::Relu.apply_each(s), y, at),
+        other => pool_windows(args, move |s| other.apply_each(s), y, at),
+    }
+}
+
+/// What [`pool_windows_of`] reads.
+type ForwardReads<'a> = (&'a Geometry, &'a Window, &'a [f32], &'a [f32], &'a [f32]);
+
+/// [`pool_windows_of`] for the geometry's kernel size.
+#[inline(always)]
+fn pool_windows(
+    args: ForwardReads,
+    activate: impl Fn(&mut Lanes) + Copy,
+    y: &mut [f32],
+    at: &mut [u32],
+) {
+    match args.0.kernel {
+        1 => pool_windows_of::<1>(args, activate, y, at),
+        2 => pool_windows_of::<2>(args, activate, y, at),
+        3 => pool_windows_of::<3>(args, activate, y, at),
+        4 => pool_windows_of::<4>(args, activate, y, at),
+        _ => pool_windows_of::<5>(args, activate, y, at),
     }
 }
 
 /// [`forward_image`] for kernels of `K x K`: with `K` known, the loops over the kernel unroll
 /// and a run's `K²` weight vectors stay in registers for the whole image.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn pool_windows_of<const K: usize>(
-    g: &Geometry,
-    window: &Window,
-    activation: Elementwise,
-    image: &[f32],
-    wt: &[f32],
-    b: &[f32],
+    (g, window, image, wt, b): ForwardReads,
+    activate: impl Fn(&mut Lanes),
     y: &mut [f32],
     at: &mut [u32],
 ) {
@@ -186,7 +202,7 @@ fn pool_windows_of<const K: usize>(
                 }
                 let mut sums = [s0, s1, s2, s3];
                 for (i, (sum, p)) in sums.iter_mut().zip(p).enumerate() {
-                    activation.apply_each(sum);
+                    activate(sum);
                     if first + i == 0 {
                         (max, arg) = (*sum, [p; LANES]);
                     } else {
@@ -326,13 +342,16 @@ fn backward_image(
     db: &mut [f32],
     dx: Option<&mut [f32]>,
 ) {
-    let args = (g, window, activation, image, wt, grad, y, at);
-    match g.kernel {
-        1 => unpool_windows_of::<1>(args, dw, db, dx),
-        2 => unpool_windows_of::<2>(args, dw, db, dx),
-        3 => unpool_windows_of::<3>(args, dw, db, dx),
-        4 => unpool_windows_of::<4>(args, dw, db, dx),
-        _ => unpool_windows_of::<5>(args, dw, db, dx),
+    let args = (g, window, image, wt, grad, y, at);
+    // As in the forward pass: without a call per window, the weight-gradient sums stay in
+    // registers.
+    match activation {
+        Elementwise::None => unpool_windows(args, |_, _| {}, dw, db, dx),
+        Elementwise::Relu => {
+            let scale = |y: &Lanes, grad: &mut Lanes| Elementwise::Relu.backward(y, grad);
+            unpool_windows(args, scale, dw, db, dx)
+        }
+        other => unpool_windows(args, move |y, grad| other.backward(y, grad), dw, db, dx),
     }
 }
 
@@ -340,7 +359,6 @@ fn backward_image(
 type Reads<'a> = (
     &'a Geometry,
     &'a Window,
-    Elementwise,
     &'a [f32],
     &'a [f32],
     &'a [f32],
@@ -348,11 +366,30 @@ type Reads<'a> = (
     &'a [u32],
 );
 
+/// [`unpool_windows_of`] for the geometry's kernel size.
+#[inline(always)]
+fn unpool_windows(
+    args: Reads,
+    scale: impl Fn(&Lanes, &mut Lanes) + Copy,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    match args.0.kernel {
+        1 => unpool_windows_of::<1>(args, scale, dw, db, dx),
+        2 => unpool_windows_of::<2>(args, scale, dw, db, dx),
+        3 => unpool_windows_of::<3>(args, scale, dw, db, dx),
+        4 => unpool_windows_of::<4>(args, scale, dw, db, dx),
+        _ => unpool_windows_of::<5>(args, scale, dw, db, dx),
+    }
+}
+
 /// [`backward_image`] for kernels of `K x K`: a run's `K²` weight-gradient vectors stay in
 /// registers for the whole image.
 #[inline(always)]
 fn unpool_windows_of<const K: usize>(
-    (g, window, activation, image, wt, grad, y, at): Reads,
+    (g, window, image, wt, grad, y, at): Reads,
+    scale: impl Fn(&Lanes, &mut Lanes),
     dw: &mut [f32],
     db: &mut [f32],
     mut dx: Option<&mut [f32]>,
@@ -367,7 +404,10 @@ fn unpool_windows_of<const K: usize>(
             let left = o % window.out_width * window.stride;
             let at: &[u32; LANES] = at[o * f + run..][..LANES].try_into().expect("LANES");
             let mut scaled: Lanes = grad[o * f + run..][..LANES].try_into().expect("LANES");
-            activation.backward(&y[o * f + run..][..LANES], &mut scaled);
+            scale(
+                y[o * f + run..][..LANES].try_into().expect("LANES"),
+                &mut scaled,
+            );
             bias.iter_mut().zip(&scaled).for_each(|(b, s)| *b += s);
             for q in 0..per_window {
                 // The position's gradient: the pooled one where the maximum was, zero
