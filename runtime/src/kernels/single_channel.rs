@@ -132,6 +132,19 @@ fn forward_image(
     }
 }
 
+/// Asserts that every pixel a window's `K x K` kernels read lies in `image`, a padded image
+/// `width` wide: the forward pass then reads pixels without a check each. (The backward
+/// pass ran slower so, 10.9% of the CNN's time against 8.8%, and keeps its checks.)
+#[inline(always)]
+fn assert_windows_inside<const K: usize>(window: &Window, width: usize, image: &[f32]) {
+    let last = |out: usize| (out - 1) * window.stride + window.size - 1 + K - 1;
+    assert!(
+        last(window.out_height) * width + last(window.out_width) < image.len()
+            && last(window.out_width) < width,
+        "a window's kernel reaches past its padded image"
+    );
+}
+
 /// What [`pool_windows_of`] reads.
 type ForwardReads<'a> = (&'a Geometry, &'a Window, &'a [f32], &'a [f32], &'a [f32]);
 
@@ -163,6 +176,7 @@ fn pool_windows_of<const K: usize>(
 ) {
     let (f, width) = (g.filters, padded_size(g)[1]);
     let per_window = window.size * window.size;
+    assert_windows_inside::<K>(window, width, image);
     for run in (0..f).step_by(LANES) {
         let bias: Lanes = b[run..run + LANES].try_into().expect("LANES values");
         let mut w = [[[0.0; LANES]; K]; K];
@@ -193,7 +207,10 @@ fn pool_windows_of<const K: usize>(
                 let [mut s0, mut s1, mut s2, mut s3] = [bias; AT_ONCE];
                 for (ky, row) in w.iter().enumerate() {
                     for (kx, w) in row.iter().enumerate() {
-                        let pixel = |i: usize| image[corner[i] + ky * width + kx];
+                        // SAFETY: `corner` is a position of a window, which
+                        // `assert_windows_inside` checked with its kernel.
+                        let pixel =
+                            |i: usize| unsafe { *image.get_unchecked(corner[i] + ky * width + kx) };
                         add_product(&mut s0, pixel(0), w);
                         add_product(&mut s1, pixel(1), w);
                         add_product(&mut s2, pixel(2), w);
