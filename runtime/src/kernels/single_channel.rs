@@ -133,8 +133,7 @@ fn forward_image(
 }
 
 /// Asserts that every pixel a window's `K x K` kernels read lies in `image`, a padded image
-/// `width` wide: the forward pass then reads pixels without a check each. (The backward
-/// pass ran slower so, 10.9% of the CNN's time against 8.8%, and keeps its checks.)
+/// `width` wide: both passes then read pixels without a check each.
 #[inline(always)]
 fn assert_windows_inside<const K: usize>(window: &Window, width: usize, image: &[f32]) {
     let last = |out: usize| (out - 1) * window.stride + window.size - 1 + K - 1;
@@ -241,6 +240,9 @@ fn add_product(sum: &mut Lanes, pixel: f32, w: &Lanes) {
     }
 }
 
+/// Kernel taps whose weight gradients the backward pass sums together.
+const TAPS_AT_ONCE: usize = 9;
+
 /// Positions of a window computed together: independent sums, so that each addition need
 /// not wait for the one before.
 const AT_ONCE: usize = 4;
@@ -277,6 +279,7 @@ pub(super) fn backward(
     let (taps, f) = (g.kernel * g.kernel, g.filters);
     let pooled = window.out_plane() * f;
     let wt = tap_major(g, w);
+    let positions = Positions::new(g, window);
     let batch = groups.last().map_or(0, |group| group.end);
     let mut x = vec![0.0; if want_x { batch * g.image() } else { 0 }];
     let mut x_parts = Vec::with_capacity(groups.len());
@@ -300,9 +303,8 @@ pub(super) fn backward(
                 let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &at[range]);
                 dx.fill(0.0);
                 let dx_image = want_x.then_some(&mut dx[..]);
-                backward_image(
-                    g, window, activation, image, &wt, grad, y, at, dw, db, dx_image,
-                );
+                let reads = (g, window, &positions, image, &wt[..], grad, y, at);
+                backward_image(reads, activation, dw, db, dx_image);
                 if want_x {
                     let x = &mut x[(n - group.start) * g.image()..][..g.image()];
                     unpad(g, &dx, x);
@@ -345,37 +347,58 @@ fn unpad(g: &Geometry, padded: &[f32], image: &mut [f32]) {
     multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
 )]
 #[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
-#[allow(clippy::too_many_arguments)]
 fn backward_image(
-    g: &Geometry,
-    window: &Window,
+    args: Reads,
     activation: Elementwise,
-    image: &[f32],
-    wt: &[f32],
-    grad: &[f32],
-    y: &[f32],
-    at: &[u32],
     dw: &mut [f32],
     db: &mut [f32],
     dx: Option<&mut [f32]>,
 ) {
-    let args = (g, window, image, wt, grad, y, at);
+    let outs = (dw, db, dx);
     // As in the forward pass: without a call per window, the weight-gradient sums stay in
     // registers.
     match activation {
-        Elementwise::None => unpool_windows(args, |_, _| {}, dw, db, dx),
+        Elementwise::None => unpool_windows(args, |_, _| {}, outs),
         Elementwise::Relu => {
             let scale = |y: &Lanes, grad: &mut Lanes| Elementwise::Relu.backward(y, grad);
-            unpool_windows(args, scale, dw, db, dx)
+            unpool_windows(args, scale, outs)
         }
-        other => unpool_windows(args, move |y, grad| other.backward(y, grad), dw, db, dx),
+        other => unpool_windows(args, move |y, grad| other.backward(y, grad), outs),
     }
 }
+
+/// Each window's positions in order: where each is in the convolution's plane, and the
+/// top-left pixel of its kernel in the padded image.
+struct Positions {
+    plane: Vec<u32>,
+    corners: Vec<u32>,
+}
+
+impl Positions {
+    fn new(g: &Geometry, window: &Window) -> Self {
+        let width = padded_size(g)[1];
+        let (mut plane, mut corners) = (Vec::new(), Vec::new());
+        for o in 0..window.out_plane() {
+            let top = o / window.out_width * window.stride;
+            let left = o % window.out_width * window.stride;
+            for q in 0..window.size * window.size {
+                let (oy, ox) = (top + q / window.size, left + q % window.size);
+                plane.push((oy * g.out_width + ox) as u32);
+                corners.push((oy * width + ox) as u32);
+            }
+        }
+        Positions { plane, corners }
+    }
+}
+
+/// What [`backward_image`] writes: the weight, bias and input gradients.
+type Writes<'a> = (&'a mut [f32], &'a mut [f32], Option<&'a mut [f32]>);
 
 /// What [`unpool_windows_of`] reads.
 type Reads<'a> = (
     &'a Geometry,
     &'a Window,
+    &'a Positions,
     &'a [f32],
     &'a [f32],
     &'a [f32],
@@ -385,19 +408,13 @@ type Reads<'a> = (
 
 /// [`unpool_windows_of`] for the geometry's kernel size.
 #[inline(always)]
-fn unpool_windows(
-    args: Reads,
-    scale: impl Fn(&Lanes, &mut Lanes) + Copy,
-    dw: &mut [f32],
-    db: &mut [f32],
-    dx: Option<&mut [f32]>,
-) {
+fn unpool_windows(args: Reads, scale: impl Fn(&Lanes, &mut Lanes) + Copy, outs: Writes) {
     match args.0.kernel {
-        1 => unpool_windows_of::<1>(args, scale, dw, db, dx),
-        2 => unpool_windows_of::<2>(args, scale, dw, db, dx),
-        3 => unpool_windows_of::<3>(args, scale, dw, db, dx),
-        4 => unpool_windows_of::<4>(args, scale, dw, db, dx),
-        _ => unpool_windows_of::<5>(args, scale, dw, db, dx),
+        1 => unpool_windows_of::<1>(args, scale, outs),
+        2 => unpool_windows_of::<2>(args, scale, outs),
+        3 => unpool_windows_of::<3>(args, scale, outs),
+        4 => unpool_windows_of::<4>(args, scale, outs),
+        _ => unpool_windows_of::<5>(args, scale, outs),
     }
 }
 
@@ -405,63 +422,102 @@ fn unpool_windows(
 /// registers for the whole image.
 #[inline(always)]
 fn unpool_windows_of<const K: usize>(
-    (g, window, image, wt, grad, y, at): Reads,
+    reads: Reads,
     scale: impl Fn(&Lanes, &mut Lanes),
-    dw: &mut [f32],
-    db: &mut [f32],
-    mut dx: Option<&mut [f32]>,
+    (dw, db, mut dx): Writes,
 ) {
+    let (g, window, _, image, wt, grad, y, _) = reads;
     let (f, width) = (g.filters, padded_size(g)[1]);
-    let per_window = window.size * window.size;
+    assert_windows_inside::<K>(window, width, image);
     for run in (0..f).step_by(LANES) {
-        let mut sums = [[[0.0; LANES]; K]; K];
         let mut bias = [0.0; LANES];
         for o in 0..window.out_plane() {
-            let top = o / window.out_width * window.stride;
-            let left = o % window.out_width * window.stride;
-            let at: &[u32; LANES] = at[o * f + run..][..LANES].try_into().expect("LANES");
             let mut scaled: Lanes = grad[o * f + run..][..LANES].try_into().expect("LANES");
             scale(
                 y[o * f + run..][..LANES].try_into().expect("LANES"),
                 &mut scaled,
             );
             bias.iter_mut().zip(&scaled).for_each(|(b, s)| *b += s);
-            for q in 0..per_window {
-                // The position's gradient: the pooled one where the maximum was, zero
-                // elsewhere.
-                let (oy, ox) = (top + q / window.size, left + q % window.size);
-                let p = (oy * g.out_width + ox) as u32;
-                let corner = oy * width + ox;
-                let mut d = [0.0; LANES];
-                for l in 0..LANES {
-                    d[l] = if at[l] == p { scaled[l] } else { 0.0 };
-                }
-                for (ky, row) in sums.iter_mut().enumerate() {
-                    for (kx, sum) in row.iter_mut().enumerate() {
-                        let pixel = image[corner + ky * width + kx];
-                        sum.iter_mut()
-                            .zip(&d)
-                            .for_each(|(s, d)| *s = pixel.mul_add(*d, *s));
-                    }
-                }
-                if let Some(dx) = dx.as_deref_mut() {
-                    for ky in 0..K {
-                        for kx in 0..K {
-                            let w = &wt[(ky * K + kx) * f + run..][..LANES];
-                            dx[corner + ky * width + kx] +=
-                                w.iter().zip(&d).map(|(w, d)| w * d).sum::<f32>();
-                        }
-                    }
-                }
-            }
         }
         db[run..run + LANES]
             .iter_mut()
             .zip(&bias)
             .for_each(|(d, b)| *d += b);
-        for (tap, sum) in sums.iter().flatten().enumerate() {
-            let dw = &mut dw[tap * f + run..][..LANES];
-            dw.iter_mut().zip(sum).for_each(|(w, s)| *w += s);
+        // Each tap's sum runs over the positions in order, as the windows come: nine taps
+        // (a 3x3 kernel) at a time, nine named sums that stay in registers (an array of
+        // `K x K` sums was split into single values and kept in memory). Past the last
+        // tap, the last again.
+        let taps = K * K;
+        for first in (0..taps).step_by(TAPS_AT_ONCE) {
+            let offset = |i: usize| {
+                let tap = (first + i).min(taps - 1);
+                tap / K * width + tap % K
+            };
+            let [o0, o1, o2, o3, o4, o5, o6, o7, o8] = std::array::from_fn(offset);
+            let mut sums = [[0.0; LANES]; TAPS_AT_ONCE];
+            let [s0, s1, s2, s3, s4, s5, s6, s7, s8] = &mut sums;
+            each_position(reads, &scale, run, |d, corner| {
+                // SAFETY: `corner` is a position of a window, which `assert_windows_inside`
+                // checked with its kernel.
+                let pixel = |offset: usize| unsafe { *image.get_unchecked(corner + offset) };
+                add_product(s0, pixel(o0), d);
+                add_product(s1, pixel(o1), d);
+                add_product(s2, pixel(o2), d);
+                add_product(s3, pixel(o3), d);
+                add_product(s4, pixel(o4), d);
+                add_product(s5, pixel(o5), d);
+                add_product(s6, pixel(o6), d);
+                add_product(s7, pixel(o7), d);
+                add_product(s8, pixel(o8), d);
+            });
+            for (tap, sum) in (first..taps).zip(&sums) {
+                let dw = &mut dw[tap * f + run..][..LANES];
+                dw.iter_mut().zip(sum).for_each(|(w, s)| *w += s);
+            }
+        }
+        if let Some(dx) = dx.as_deref_mut() {
+            each_position(reads, &scale, run, |d, corner| {
+                for ky in 0..K {
+                    for kx in 0..K {
+                        let w = &wt[(ky * K + kx) * f + run..][..LANES];
+                        dx[corner + ky * width + kx] +=
+                            w.iter().zip(d).map(|(w, d)| w * d).sum::<f32>();
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Calls `body` with each position's gradient and the top-left pixel of its kernel, for the
+/// run of filters from `run`, window by window, in order: the pooled gradient where the
+/// maximum was, zero elsewhere. (Loops, not an iterator: `FlatMap::next` was not inlined into
+/// the function compiled for wide vectors.)
+#[inline(always)]
+fn each_position(
+    (g, window, positions, _, _, grad, y, at): Reads,
+    scale: &impl Fn(&Lanes, &mut Lanes),
+    run: usize,
+    mut body: impl FnMut(&Lanes, usize),
+) {
+    let (f, per_window) = (g.filters, window.size * window.size);
+    for o in 0..window.out_plane() {
+        let at: &[u32; LANES] = at[o * f + run..][..LANES].try_into().expect("LANES");
+        let mut scaled: Lanes = grad[o * f + run..][..LANES].try_into().expect("LANES");
+        scale(
+            y[o * f + run..][..LANES].try_into().expect("LANES"),
+            &mut scaled,
+        );
+        let window = o * per_window..(o + 1) * per_window;
+        for (&p, &corner) in positions.plane[window.clone()]
+            .iter()
+            .zip(&positions.corners[window])
+        {
+            let mut d = [0.0; LANES];
+            for l in 0..LANES {
+                d[l] = if at[l] == p { scaled[l] } else { 0.0 };
+            }
+            body(&d, corner as usize);
         }
     }
 }
