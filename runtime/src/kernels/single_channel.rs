@@ -82,6 +82,7 @@ pub(super) fn forward(
     at: &mut [u32],
 ) {
     let pooled = window.out_plane() * g.filters;
+    let positions = Positions::new(g, window);
     let images = images
         .chunks_exact(g.image())
         .zip(padded.chunks_exact_mut(lowered(g)));
@@ -91,7 +92,7 @@ pub(super) fn forward(
             &mut y[n * pooled..][..pooled],
             &mut at[n * pooled..][..pooled],
         );
-        forward_image(g, window, activation, padded, wt, b, y, at);
+        forward_image((g, window, &positions, padded, wt, b), activation, y, at);
     }
 }
 
@@ -111,18 +112,7 @@ fn pad(g: &Geometry, image: &[f32], padded: &mut [f32]) {
     multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
 )]
 #[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
-#[allow(clippy::too_many_arguments)]
-fn forward_image(
-    g: &Geometry,
-    window: &Window,
-    activation: Elementwise,
-    image: &[f32],
-    wt: &[f32],
-    b: &[f32],
-    y: &mut [f32],
-    at: &mut [u32],
-) {
-    let args = (g, window, image, wt, b);
+fn forward_image(args: ForwardReads, activation: Elementwise, y: &mut [f32], at: &mut [u32]) {
     // ReLU and no activation as closures of their own: their loops then have neither a
     // branch nor a call, around which the four sums would be stored and loaded again.
     match activation {
@@ -145,7 +135,14 @@ fn assert_windows_inside<const K: usize>(window: &Window, width: usize, image: &
 }
 
 /// What [`pool_windows_of`] reads.
-type ForwardReads<'a> = (&'a Geometry, &'a Window, &'a [f32], &'a [f32], &'a [f32]);
+type ForwardReads<'a> = (
+    &'a Geometry,
+    &'a Window,
+    &'a Positions,
+    &'a [f32],
+    &'a [f32],
+    &'a [f32],
+);
 
 /// [`pool_windows_of`] for the geometry's kernel size.
 #[inline(always)]
@@ -168,7 +165,7 @@ fn pool_windows(
 /// and a run's `K²` weight vectors stay in registers for the whole image.
 #[inline(always)]
 fn pool_windows_of<const K: usize>(
-    (g, window, image, wt, b): ForwardReads,
+    (g, window, positions, image, wt, b): ForwardReads,
     activate: impl Fn(&mut Lanes),
     y: &mut [f32],
     at: &mut [u32],
@@ -187,21 +184,17 @@ fn pool_windows_of<const K: usize>(
             }
         }
         for o in 0..window.out_plane() {
-            let top = o / window.out_width * window.stride;
-            let left = o % window.out_width * window.stride;
+            let window_positions = o * per_window..(o + 1) * per_window;
+            let plane = &positions.plane[window_positions.clone()];
+            let corners = &positions.corners[window_positions];
             let (mut max, mut arg) = ([0.0; LANES], [0; LANES]);
             for first in (0..per_window).step_by(AT_ONCE) {
                 // The window's positions `AT_ONCE` at a time, each sum its own chain of
                 // additions; past the window's last, the last again (equal values change
                 // neither the maximum nor where it is).
-                let mut corner = [0; AT_ONCE];
-                let mut p = [0; AT_ONCE];
-                for (i, (corner, p)) in corner.iter_mut().zip(&mut p).enumerate() {
-                    let q = (first + i).min(per_window - 1);
-                    let (oy, ox) = (top + q / window.size, left + q % window.size);
-                    *corner = oy * width + ox;
-                    *p = (oy * g.out_width + ox) as u32;
-                }
+                let q = |i: usize| (first + i).min(per_window - 1);
+                let corner: [usize; AT_ONCE] = std::array::from_fn(|i| corners[q(i)] as usize);
+                let p: [u32; AT_ONCE] = std::array::from_fn(|i| plane[q(i)]);
                 // Four named sums, not an array that a loop walks: they stay in registers.
                 let [mut s0, mut s1, mut s2, mut s3] = [bias; AT_ONCE];
                 for (ky, row) in w.iter().enumerate() {
