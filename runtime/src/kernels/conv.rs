@@ -571,6 +571,7 @@ impl<I: Host> Backward<I, 3> for ConvBackward {
         let saved = &ops.state;
         let g = saved.geometry;
         let computed = backward(saved, &I::channels_last(&grad), node_x.is_some());
+        I::recycle(grad);
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         register::<I>(grads, nodes, computed, saved.batch, &g, &device);
     }

@@ -299,9 +299,9 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
-        let grad = grads.consume::<I>(&ops.node);
-        let device = I::float_device(&grad);
-        let grad = I::channels_last(&grad);
+        let incoming = grads.consume::<I>(&ops.node);
+        let device = I::float_device(&incoming);
+        let grad = I::channels_last(&incoming);
         let s = &ops.state;
         let (g, out_plane) = (s.geometry, s.window.out_plane());
         let pooled_len = g.filters * out_plane;
@@ -321,6 +321,8 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
                 unpool(&s.window, filters, s.activation, grad, y, at, into);
             })
         };
+        drop(grad);
+        I::recycle(incoming);
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         conv::register::<I>(grads, nodes, computed, s.batch, &g, &device);
     }

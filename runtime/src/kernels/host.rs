@@ -88,6 +88,16 @@ pub(crate) trait Host: Backend {
         Self::try_take(tensor).unwrap_or_else(|tensor| Self::slice(&tensor).into_owned())
     }
 
+    /// Keeps the buffer of `tensor`, whatever the order of its values, for a later kernel's
+    /// [`buffer`](super::workspace::buffer), where nothing else holds it: a gradient that a
+    /// backward pass has read. (Dropped, it went back to the allocator, and the next step's
+    /// kernel that needed as large a buffer had one allocated and cleared.)
+    fn recycle(tensor: FloatTensor<Self>) {
+        if let Ok(values) = Self::try_take(tensor) {
+            super::workspace::keep(values);
+        }
+    }
+
     /// The values of a batch of images `tensor` (burn's `[batch, channels, height, width]`)
     /// channels-last, `[batch, height, width, channels]`, as the convolutions read them:
     /// borrowed where the tensor already lies so in memory (a kernel's output, or the user's
@@ -226,6 +236,19 @@ impl Host for burn::backend::NdArray {
             Ok(into_values::<Self>(tensor))
         } else {
             Err(tensor)
+        }
+    }
+
+    fn recycle(tensor: FloatTensor<Self>) {
+        if let burn::backend::ndarray::NdArrayTensor::F32(storage) = tensor
+            && storage.is_owned()
+            && storage.is_unique()
+            && storage.view().as_slice_memory_order().is_some()
+        {
+            // Unique and owned: neither step copies. The values, in memory order, fill the
+            // whole allocation (contiguous, so no value lies outside the view).
+            let (values, _) = storage.into_owned().into_owned().into_raw_vec_and_offset();
+            super::workspace::keep(values);
         }
     }
 }
