@@ -13,7 +13,7 @@ use burn::tensor::ops::FloatTensor;
 use super::activation::Elementwise;
 use super::gemm::{MatRef, Threads, matmul};
 use super::host::{self, Host, Mode, cast, on_cpu};
-use super::workspace::buffer;
+use super::workspace::{self, buffer};
 
 /// `activation(x W + b)` for `x: [batch, inputs]`, `w: [inputs, units]`, `b: [units]`: the
 /// kernel on the CPU backends, burn's operations elsewhere.
@@ -127,6 +127,8 @@ fn backward<I: Host>(saved: &Saved<I>, mut grad: Vec<f32>, want_x: bool) -> Grad
         );
         x
     });
+    // The incoming gradient's buffer serves a later kernel's output.
+    workspace::keep(grad);
     Grads { x, w, b }
 }
 
