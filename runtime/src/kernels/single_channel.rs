@@ -92,7 +92,7 @@ pub(super) fn forward(
             &mut y[n * pooled..][..pooled],
             &mut at[n * pooled..][..pooled],
         );
-        forward_image((g, window, &positions, padded, wt, b), activation, y, at);
+        forward_image(((g, window, &positions, padded, wt), b), activation, y, at);
     }
 }
 
@@ -134,15 +134,18 @@ fn assert_windows_inside<const K: usize>(window: &Window, width: usize, image: &
     );
 }
 
-/// What [`pool_windows_of`] reads.
-type ForwardReads<'a> = (
+/// What both passes read of one image: the geometry, the pooling windows and their
+/// positions, the padded image, and the weights tap by tap ([`tap_major`]).
+type Image<'a> = (
     &'a Geometry,
     &'a Window,
     &'a Positions,
     &'a [f32],
     &'a [f32],
-    &'a [f32],
 );
+
+/// What [`pool_windows_of`] reads: the [`Image`] and the bias.
+type ForwardReads<'a> = (Image<'a>, &'a [f32]);
 
 /// [`pool_windows_of`] for the geometry's kernel size.
 #[inline(always)]
@@ -152,7 +155,7 @@ fn pool_windows(
     y: &mut [f32],
     at: &mut [u32],
 ) {
-    match args.0.kernel {
+    match args.0.0.kernel {
         1 => pool_windows_of::<1>(args, activate, y, at),
         2 => pool_windows_of::<2>(args, activate, y, at),
         3 => pool_windows_of::<3>(args, activate, y, at),
@@ -165,7 +168,7 @@ fn pool_windows(
 /// and a run's `K²` weight vectors stay in registers for the whole image.
 #[inline(always)]
 fn pool_windows_of<const K: usize>(
-    (g, window, positions, image, wt, b): ForwardReads,
+    ((g, window, positions, image, wt), b): ForwardReads,
     activate: impl Fn(&mut Lanes),
     y: &mut [f32],
     at: &mut [u32],
@@ -296,7 +299,7 @@ pub(super) fn backward(
                 let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &at[range]);
                 dx.fill(0.0);
                 let dx_image = want_x.then_some(&mut dx[..]);
-                let reads = (g, window, &positions, image, &wt[..], grad, y, at);
+                let reads = ((g, window, &positions, image, &wt[..]), grad, y, at);
                 backward_image(reads, activation, dw, db, dx_image);
                 if want_x {
                     let x = &mut x[(n - group.start) * g.image()..][..g.image()];
@@ -387,22 +390,14 @@ impl Positions {
 /// What [`backward_image`] writes: the weight, bias and input gradients.
 type Writes<'a> = (&'a mut [f32], &'a mut [f32], Option<&'a mut [f32]>);
 
-/// What [`unpool_windows_of`] reads.
-type Reads<'a> = (
-    &'a Geometry,
-    &'a Window,
-    &'a Positions,
-    &'a [f32],
-    &'a [f32],
-    &'a [f32],
-    &'a [f32],
-    &'a [u32],
-);
+/// What [`unpool_windows_of`] reads: the [`Image`], and the pooled gradient, the pooled
+/// output and where each maximum was.
+type Reads<'a> = (Image<'a>, &'a [f32], &'a [f32], &'a [u32]);
 
 /// [`unpool_windows_of`] for the geometry's kernel size.
 #[inline(always)]
 fn unpool_windows(args: Reads, scale: impl Fn(&Lanes, &mut Lanes) + Copy, outs: Writes) {
-    match args.0.kernel {
+    match args.0.0.kernel {
         1 => unpool_windows_of::<1>(args, scale, outs),
         2 => unpool_windows_of::<2>(args, scale, outs),
         3 => unpool_windows_of::<3>(args, scale, outs),
@@ -419,7 +414,7 @@ fn unpool_windows_of<const K: usize>(
     scale: impl Fn(&Lanes, &mut Lanes),
     (dw, db, mut dx): Writes,
 ) {
-    let (g, window, _, image, wt, grad, y, _) = reads;
+    let ((g, window, _, image, wt), grad, y, _) = reads;
     let (f, width) = (g.filters, padded_size(g)[1]);
     assert_windows_inside::<K>(window, width, image);
     for run in (0..f).step_by(LANES) {
@@ -488,7 +483,7 @@ fn unpool_windows_of<const K: usize>(
 /// the function compiled for wide vectors.)
 #[inline(always)]
 fn each_position(
-    (g, window, positions, _, _, grad, y, at): Reads,
+    ((g, window, positions, _, _), grad, y, at): Reads,
     scale: &impl Fn(&Lanes, &mut Lanes),
     run: usize,
     mut body: impl FnMut(&Lanes, usize),
