@@ -406,8 +406,8 @@ fn unpool_windows(args: Reads, scale: impl Fn(&Lanes, &mut Lanes) + Copy, outs: 
     }
 }
 
-/// [`backward_image`] for kernels of `K x K`: a run's `K²` weight-gradient vectors stay in
-/// registers for the whole image.
+/// [`backward_image`] for kernels of `K x K`: a run's weight-gradient vectors, nine taps at a
+/// time, stay in registers for the whole image.
 #[inline(always)]
 fn unpool_windows_of<const K: usize>(
     reads: Reads,
