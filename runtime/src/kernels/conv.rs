@@ -640,7 +640,8 @@ fn tracked<I: Host>(
 mod tests {
     use super::*;
     use crate::kernels::testing::{
-        assert_close, assert_grads_close, on_each_cpu_backend, random, tracked_grads,
+        activated_tolerance, assert_close, assert_grads_close, on_each_cpu_backend, random,
+        tracked_grads,
     };
 
     /// `(batch, channels, height, width, filters, kernel, stride, padding)`, odd sizes
@@ -679,7 +680,9 @@ mod tests {
                 let b = random::<I, 1>([filters], 3, &device);
                 let y = conv(x.clone(), w.clone(), b.clone(), g, activation);
                 let expected = reference(x.clone(), w.clone(), b.clone(), g, activation);
-                assert_close(&case, "output", y, expected, 1e-5);
+                let before = reference(x.clone(), w.clone(), b.clone(), g, Elementwise::None);
+                let tolerance = activated_tolerance(before, expected.clone());
+                assert_close(&case, "output", y, expected, tolerance);
 
                 let out = [batch, filters, g.out_height, g.out_width];
                 let ours = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
@@ -688,7 +691,7 @@ mod tests {
                 let burns = tracked_grads::<I, 4, 4, 1, 4>(&x, &w, &b, out, |x, w, b| {
                     reference(x, w, b, g, activation)
                 });
-                assert_grads_close(&case, ours, burns);
+                assert_grads_close(&case, ours, burns, tolerance);
             }
         }
     }
@@ -727,7 +730,7 @@ mod tests {
         };
         let ours = tracked_grads::<I, 4, 4, 1, 2>(&x, &w, &b, out, chain(true));
         let burns = tracked_grads::<I, 4, 4, 1, 2>(&x, &w, &b, out, chain(false));
-        assert_grads_close("two convolutions with burn between", ours, burns);
+        assert_grads_close("two convolutions with burn between", ours, burns, 1e-5);
     }
 
     #[test]

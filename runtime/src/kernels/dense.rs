@@ -268,7 +268,7 @@ mod tests {
                     tracked_grads::<I, 2, 2, 1, 2>(&x, &w, &b, [batch, units], |x, w, b| {
                         reference(x, w, b, activation)
                     });
-                assert_grads_close(&case, ours, burns);
+                assert_grads_close(&case, ours, burns, 1e-5);
             }
         }
     }
