@@ -501,10 +501,19 @@ fn tile_transform<R: Rows<N, M>, const N: usize, const M: usize>(
     read: impl Fn(usize, usize) -> Lanes,
     mut write: impl FnMut(usize, usize, Lanes),
 ) {
-    let columns: [[Lanes; M]; N] = build(|s| per_lane::<R, N, M>(build(|r| read(r, s))));
+    // Written in place: built as one array and moved, the columns took a call to `memcpy`
+    // per tile.
+    let mut columns = [[MaybeUninit::<Lanes>::uninit(); M]; N];
+    for (s, column) in columns.iter_mut().enumerate() {
+        let values = per_lane::<R, N, M>(build(|r| read(r, s)));
+        for (slot, value) in column.iter_mut().zip(values) {
+            slot.write(value);
+        }
+    }
     #[allow(clippy::needless_range_loop)] // `r` picks a value of each column, not a column.
     for r in 0..M {
-        let row = per_lane::<R, N, M>(build(|s| columns[s][r]));
+        // SAFETY: the loop above wrote every value of every column.
+        let row = per_lane::<R, N, M>(build(|s| unsafe { columns[s][r].assume_init() }));
         for (s, y) in row.into_iter().enumerate() {
             write(r, s, y);
         }
