@@ -381,7 +381,11 @@ impl<B: Backend> Model<B> {
                 found: Shape::from(dims),
             });
         }
-        let values: Vec<f32> = data.iter::<f32>().collect();
+        // f32 values read as a slice: `iter` converts each value through a boxed iterator.
+        let values: Vec<f32> = match data.as_slice::<f32>() {
+            Ok(values) => values.to_vec(),
+            Err(_) => data.iter::<f32>().collect(),
+        };
         let mut internal = Vec::with_capacity(values.len());
         for chunk in values.chunks(element.element_count().max(1)) {
             push_element(&mut internal, chunk, element);

@@ -4,6 +4,7 @@ use burn::prelude::*;
 use burn::tensor::activation;
 use percept_catalogue::Activation;
 
+use crate::kernels;
 use crate::value::last_user_axis;
 
 /// `activation(x)`, with Softmax over the user's last axis (features, or an image's channels).
@@ -16,7 +17,7 @@ pub(crate) fn activate<B: Backend, const D: usize>(
         Activation::Relu => activation::relu(x),
         Activation::Sigmoid => activation::sigmoid(x),
         Activation::Tanh => activation::tanh(x),
-        Activation::Softmax => activation::softmax(x, last_user_axis(D)),
+        Activation::Softmax => kernels::activation::softmax(x, last_user_axis(D)),
     }
 }
 
