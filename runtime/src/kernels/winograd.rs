@@ -44,24 +44,6 @@ const XI: usize = PATCH * PATCH;
 /// Channels (or filters) that the transforms move at a time.
 const LANES: usize = 16;
 
-/// The values of one tile position for `LANES` channels or filters.
-#[derive(Clone, Copy)]
-struct Lanes([f32; LANES]);
-
-impl Lanes {
-    const ZERO: Lanes = Lanes([0.0; LANES]);
-
-    /// These values, or zeros: a select, not a branch.
-    #[inline(always)]
-    fn keep_if(self, keep: bool) -> Lanes {
-        let mut out = self;
-        for v in out.0.iter_mut() {
-            *v = if keep { *v } else { 0.0 };
-        }
-        out
-    }
-}
-
 /// Below this many channels, the 36 products' shared dimension is too short for them to be
 /// faster than im2row's single product (a first layer reading one channel stays on im2row).
 const MIN_CHANNELS: usize = 8;
@@ -254,28 +236,26 @@ fn transform_input(g: &Geometry, images: &[f32], v: &mut [f32]) {
     let count = images.len() / g.image();
     let plane = count * tiles(g) * c;
     assert!(v.len() >= XI * plane, "36 planes of transformed tiles");
+    let (mut scratch, planes) = (Scratch::new(), v.as_mut_ptr());
     for (image, tile, top, left) in each_tile(g, count) {
         let image = &images[image * g.image()..][..g.image()];
         for (start, lanes) in each_run(c) {
             let at = tile * c + start;
-            tile_transform::<InputRows, PATCH, PATCH>(
-                // Branch-free: a position outside reads the image's first run, then counts
-                // as zero.
-                |r, s| {
-                    let p = source(g, top, left, r, s);
-                    let value = load(&image[p.unwrap_or(0) * c + start..], lanes);
-                    value.keep_if(p.is_some())
-                },
-                // SAFETY: `at + lanes <= plane` (a tile's run of channels), and `v` holds 36
-                // planes, asserted above.
-                |r, s, value| unsafe {
-                    store_unchecked(
-                        v.as_mut_ptr().add((r * PATCH + s) * plane + at),
-                        &value,
-                        lanes,
-                    )
-                },
-            );
+            // SAFETY: a run of `lanes` channels lies inside the image at every position
+            // `source` gives (outside it, `ZEROS` is read), and inside `v`'s 36 planes,
+            // asserted above.
+            unsafe {
+                run_transform::<InputRows, PATCH, PATCH>(
+                    &mut scratch,
+                    lanes,
+                    |r, s| match source(g, top, left, r, s) {
+                        Some(p) => image.as_ptr().add(p * c + start),
+                        None => ZEROS.as_ptr(),
+                    },
+                    |r, s| planes.add((r * PATCH + s) * plane + at),
+                    |into, value| *into = value,
+                )
+            };
         }
     }
 }
@@ -291,27 +271,31 @@ fn transform_output(g: &Geometry, count: usize, m: &[f32], out: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
     assert!(m.len() >= XI * plane, "36 planes of products");
+    let mut scratch = Scratch::new();
+    let mut sink = [0.0; LANES];
+    let sink = sink.as_mut_ptr();
     for (image, tile, top, left) in each_tile(g, count) {
-        let out = &mut out[image * g.positions() * f..][..g.positions() * f];
+        let image = out[image * g.positions() * f..][..g.positions() * f].as_mut_ptr();
         for (start, lanes) in each_run(f) {
             let at = tile * f + start;
-            tile_transform::<OutputRows, PATCH, TILE>(
-                // SAFETY: `at + lanes <= plane` (a tile's run of filters), and `m` holds 36
-                // planes, asserted above.
-                |r, s| unsafe {
-                    load_unchecked(m.as_ptr().add((r * PATCH + s) * plane + at), lanes)
-                },
-                |r, s, value| {
-                    let (oy, ox) = (top + r, left + s);
-                    if oy < g.out_height && ox < g.out_width {
-                        store(
-                            &mut out[(oy * g.out_width + ox) * f + start..],
-                            &value,
-                            lanes,
-                        );
-                    }
-                },
-            );
+            // SAFETY: a run of `lanes` filters lies inside `m`'s 36 planes (asserted above),
+            // and inside the image's output at every position inside it; the outputs past
+            // the edge go to `sink`.
+            unsafe {
+                run_transform::<OutputRows, PATCH, TILE>(
+                    &mut scratch,
+                    lanes,
+                    |r, s| m.as_ptr().add((r * PATCH + s) * plane + at),
+                    |r, s| {
+                        let (oy, ox) = (top + r, left + s);
+                        match oy < g.out_height && ox < g.out_width {
+                            true => image.add((oy * g.out_width + ox) * f + start),
+                            false => sink,
+                        }
+                    },
+                    |into, value| *into = value,
+                )
+            };
         }
     }
 }
@@ -327,28 +311,29 @@ fn transform_grad(g: &Geometry, count: usize, grad: &[f32], z: &mut [f32]) {
     let f = g.filters;
     let plane = count * tiles(g) * f;
     assert!(z.len() >= XI * plane, "36 planes of transformed gradients");
+    let (mut scratch, planes) = (Scratch::new(), z.as_mut_ptr());
     for (image, tile, top, left) in each_tile(g, count) {
         let grad = &grad[image * g.positions() * f..][..g.positions() * f];
         for (start, lanes) in each_run(f) {
             let at = tile * f + start;
-            tile_transform::<GradRows, TILE, PATCH>(
-                // Branch-free, as in `transform_input`.
-                |r, s| {
-                    let (oy, ox) = (top + r, left + s);
-                    let inside = oy < g.out_height && ox < g.out_width;
-                    let p = if inside { oy * g.out_width + ox } else { 0 };
-                    load(&grad[p * f + start..], lanes).keep_if(inside)
-                },
-                // SAFETY: `at + lanes <= plane` (a tile's run of filters), and `z` holds 36
-                // planes, asserted above.
-                |r, s, value| unsafe {
-                    store_unchecked(
-                        z.as_mut_ptr().add((r * PATCH + s) * plane + at),
-                        &value,
-                        lanes,
-                    )
-                },
-            );
+            // SAFETY: a run of `lanes` filters lies inside the image's gradient at every
+            // position inside it (past the edge, `ZEROS` is read), and inside `z`'s 36
+            // planes, asserted above.
+            unsafe {
+                run_transform::<GradRows, TILE, PATCH>(
+                    &mut scratch,
+                    lanes,
+                    |r, s| {
+                        let (oy, ox) = (top + r, left + s);
+                        match oy < g.out_height && ox < g.out_width {
+                            true => grad.as_ptr().add((oy * g.out_width + ox) * f + start),
+                            false => ZEROS.as_ptr(),
+                        }
+                    },
+                    |r, s| planes.add((r * PATCH + s) * plane + at),
+                    |into, value| *into = value,
+                )
+            };
         }
     }
 }
@@ -366,23 +351,28 @@ fn transform_patch_grad(g: &Geometry, dv: &[f32], x: &mut [f32]) {
     let count = x.len() / g.image();
     let plane = count * tiles(g) * c;
     assert!(dv.len() >= XI * plane, "36 planes of products");
+    let mut scratch = Scratch::new();
+    let mut sink = [0.0; LANES];
+    let sink = sink.as_mut_ptr();
     for (image, tile, top, left) in each_tile(g, count) {
-        let x = &mut x[image * g.image()..][..g.image()];
+        let image = x[image * g.image()..][..g.image()].as_mut_ptr();
         for (start, lanes) in each_run(c) {
             let at = tile * c + start;
-            tile_transform::<PatchGradRows, PATCH, PATCH>(
-                // SAFETY: `at + lanes <= plane` (a tile's run of channels), and `dv` holds 36
-                // planes, asserted above.
-                |r, s| unsafe {
-                    load_unchecked(dv.as_ptr().add((r * PATCH + s) * plane + at), lanes)
-                },
-                |r, s, value| {
-                    if let Some(p) = source(g, top, left, r, s) {
-                        let into = &mut x[p * c + start..][..lanes];
-                        into.iter_mut().zip(value.0).for_each(|(x, v)| *x += v);
-                    }
-                },
-            );
+            // SAFETY: a run of `lanes` channels lies inside `dv`'s 36 planes (asserted
+            // above), and inside the image at every position `source` gives; the patch's
+            // values outside it are added to `sink`, never read.
+            unsafe {
+                run_transform::<PatchGradRows, PATCH, PATCH>(
+                    &mut scratch,
+                    lanes,
+                    |r, s| dv.as_ptr().add((r * PATCH + s) * plane + at),
+                    |r, s| match source(g, top, left, r, s) {
+                        Some(p) => image.add(p * c + start),
+                        None => sink,
+                    },
+                    |into, value| *into += value,
+                )
+            };
         }
     }
 }
@@ -492,48 +482,144 @@ impl Rows<PATCH, PATCH> for PatchGradRows {
     }
 }
 
-/// `R x Rᵀ` for one tile and run of lanes: `read(r, s)` gives the `N x N` input, and
-/// `write(r, s, value)` takes the `M x M` result. A column at a time, then a row at a time,
-/// so that only a column's or a row's values are live at once: holding the whole tile (36
-/// vectors) spilled registers throughout.
-#[inline(always)]
-fn tile_transform<R: Rows<N, M>, const N: usize, const M: usize>(
-    read: impl Fn(usize, usize) -> Lanes,
-    mut write: impl FnMut(usize, usize, Lanes),
-) {
-    // Written in place: built as one array and moved, the columns took a call to `memcpy`
-    // per tile.
-    let mut columns = [[MaybeUninit::<Lanes>::uninit(); M]; N];
-    for (s, column) in columns.iter_mut().enumerate() {
-        let values = per_lane::<R, N, M>(build(|r| read(r, s)));
-        for (slot, value) in column.iter_mut().zip(values) {
-            slot.write(value);
-        }
-    }
-    #[allow(clippy::needless_range_loop)] // `r` picks a value of each column, not a column.
-    for r in 0..M {
-        // SAFETY: the loop above wrote every value of every column.
-        let row = per_lane::<R, N, M>(build(|s| unsafe { columns[s][r].assume_init() }));
-        for (s, y) in row.into_iter().enumerate() {
-            write(r, s, y);
+/// `LANES` zeros: what a position outside the image reads.
+static ZEROS: [f32; LANES] = [0.0; LANES];
+
+/// Room for one tile's transform, made once per call of a transform and reused from tile to
+/// tile: the columns' results, and a run shorter than `LANES` staged as full vectors.
+struct Scratch {
+    columns: [f32; XI * LANES],
+    inputs: [f32; XI * LANES],
+    outputs: [f32; XI * LANES],
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            columns: [0.0; XI * LANES],
+            inputs: [0.0; XI * LANES],
+            outputs: [0.0; XI * LANES],
         }
     }
 }
 
-/// `R` on each lane: lane `l` of `x[i]` in, lane `l` of the result's `[j]` out. A loop over
-/// the lanes, which the compiler turns into one vector instruction per operation of `R`;
-/// written with arithmetic on whole `Lanes` values instead, the compiler's own vectorizing
-/// of the unrolled lanes used gathers and partial copies that stalled on the stack.
+/// `R x Rᵀ` for one tile and run of `lanes` lanes (at most `LANES`): `input(r, s)` points at
+/// the lanes of the `N x N` input's `(r, s)`, `output(r, s)` at where those of the `M x M`
+/// result's go, and `put(into, value)` stores (or adds) one value there. A run shorter than
+/// `LANES` (the last one of a channel count that is not a multiple of 16) goes through
+/// full vectors in `scratch`, zeros after its lanes.
+///
+/// # Safety
+/// Every pointer `input` and `output` give must be valid for `lanes` values.
 #[inline(always)]
-fn per_lane<R: Rows<N, M>, const N: usize, const M: usize>(x: [Lanes; N]) -> [Lanes; M] {
-    let mut y = [Lanes::ZERO; M];
-    for lane in 0..LANES {
-        let out = R::apply(build(|i| x[i].0[lane]));
-        for (y, out) in y.iter_mut().zip(out) {
-            y.0[lane] = out;
+unsafe fn run_transform<R: Rows<N, M>, const N: usize, const M: usize>(
+    scratch: &mut Scratch,
+    lanes: usize,
+    input: impl Fn(usize, usize) -> *const f32,
+    output: impl Fn(usize, usize) -> *mut f32,
+    put: impl Fn(&mut f32, f32),
+) {
+    if lanes == LANES {
+        // SAFETY: the caller's promise, for `LANES` values.
+        unsafe { full_run::<R, N, M>(&mut scratch.columns, input, output, put) };
+    } else {
+        // SAFETY: the caller's promise.
+        unsafe { partial_run::<R, N, M>(scratch, lanes, input, output, put) };
+    }
+}
+
+/// [`run_transform`] for a run shorter than `LANES`, staged through full vectors; a function
+/// of its own, kept out of the full runs' loop, where its code cost them 7% of their time.
+///
+/// # Safety
+/// Every pointer `input` and `output` give must be valid for `lanes` values.
+#[inline(never)]
+unsafe fn partial_run<R: Rows<N, M>, const N: usize, const M: usize>(
+    scratch: &mut Scratch,
+    lanes: usize,
+    input: impl Fn(usize, usize) -> *const f32,
+    output: impl Fn(usize, usize) -> *mut f32,
+    put: impl Fn(&mut f32, f32),
+) {
+    let (inputs, outputs) = (scratch.inputs.as_mut_ptr(), scratch.outputs.as_mut_ptr());
+    for r in 0..N {
+        for s in 0..N {
+            // SAFETY: the caller's promise for `input`; `inputs` holds `N * N` runs.
+            unsafe {
+                let staged = std::slice::from_raw_parts_mut(inputs.add((r * N + s) * LANES), LANES);
+                staged[..lanes].copy_from_slice(std::slice::from_raw_parts(input(r, s), lanes));
+                staged[lanes..].fill(0.0);
+            }
         }
     }
-    y
+    // SAFETY: the staged runs are full vectors inside `scratch`.
+    unsafe {
+        full_run::<R, N, M>(
+            &mut scratch.columns,
+            |r, s| inputs.add((r * N + s) * LANES),
+            |r, s| outputs.add((r * M + s) * LANES),
+            |into, value| *into = value,
+        )
+    };
+    for r in 0..M {
+        for s in 0..M {
+            let to = output(r, s);
+            for lane in 0..lanes {
+                // SAFETY: the caller's promise for `output`; `outputs` holds `M * M` runs.
+                unsafe { put(&mut *to.add(lane), *outputs.add((r * M + s) * LANES + lane)) };
+            }
+        }
+    }
+}
+
+/// [`run_transform`] for a full run of `LANES` lanes: a column of the tile at a time, then a
+/// row, so that few values are live at once (holding a whole tile, 36 vectors, spilled
+/// registers throughout), each step a loop over the lanes that reads and writes memory
+/// directly, which the compiler turns into one vector instruction per operation of `R`.
+/// (Written instead on vectors passed by value, through closures or as arithmetic on whole
+/// 16-lane values, the compiler's code moved them through the stack, with gathers, partial
+/// copies and `memcpy` calls: the transforms took half as long again.)
+///
+/// # Safety
+/// Every pointer `input` and `output` give must be valid for `LANES` values.
+#[inline(always)]
+unsafe fn full_run<R: Rows<N, M>, const N: usize, const M: usize>(
+    columns: &mut [f32; XI * LANES],
+    input: impl Fn(usize, usize) -> *const f32,
+    output: impl Fn(usize, usize) -> *mut f32,
+    put: impl Fn(&mut f32, f32),
+) {
+    for s in 0..N {
+        let from: [*const f32; N] = build(|r| input(r, s));
+        let column = &mut columns[s * M * LANES..][..M * LANES];
+        for lane in 0..LANES {
+            // SAFETY: the caller's promise.
+            let values = R::apply(build(|r| unsafe { *from[r].add(lane) }));
+            for (j, value) in values.into_iter().enumerate() {
+                column[j * LANES + lane] = value;
+            }
+        }
+    }
+    let mut row = [[0.0; LANES]; M];
+    for r in 0..M {
+        for lane in 0..LANES {
+            let values = R::apply(build(|s| columns[(s * M + r) * LANES + lane]));
+            for (j, value) in values.into_iter().enumerate() {
+                row[j][lane] = value;
+            }
+        }
+        // One destination at a time: two of them may be the same place (a sink for values
+        // outside the image), which would keep the compiler from using vectors if they were
+        // written in one loop.
+        for (s, values) in row.iter().enumerate() {
+            // SAFETY: the caller's promise. (As a slice, the compiler knows it overlaps
+            // nothing else while it is written, and uses vectors.)
+            let to = unsafe { std::slice::from_raw_parts_mut(output(r, s), LANES) };
+            to.iter_mut()
+                .zip(values)
+                .for_each(|(to, value)| put(to, *value));
+        }
+    }
 }
 
 /// `[f(0), .., f(K - 1)]`, without first filling the array with zeros, which compiled to a
@@ -559,73 +645,6 @@ fn separable<R: Rows<N, M>, const N: usize, const M: usize, const NN: usize, con
     let columns: [[f32; M]; N] = build(|s| R::apply(build(|r| x[r * N + s])));
     let rows: [[f32; M]; M] = build(|r| R::apply(build(|s| columns[s][r])));
     build(|i| rows[i / M][i % M])
-}
-
-/// `lanes` values from `src`, zeros after them. A full run is a fixed-size copy, one vector
-/// move; the partial runs at the end of an odd channel count go through a separate
-/// function, so that the compiler does not merge both into one call to `memmove` of
-/// variable length.
-#[inline(always)]
-fn load(src: &[f32], lanes: usize) -> Lanes {
-    match lanes {
-        LANES => Lanes(src[..LANES].try_into().expect("LANES values")),
-        _ => load_partial(src, lanes),
-    }
-}
-
-#[inline(never)]
-fn load_partial(src: &[f32], lanes: usize) -> Lanes {
-    let mut v = Lanes::ZERO;
-    v.0[..lanes].copy_from_slice(&src[..lanes]);
-    v
-}
-
-/// Writes the first `lanes` values of `v` to `dst`, as [`load`] reads them.
-#[inline(always)]
-fn store(dst: &mut [f32], v: &Lanes, lanes: usize) {
-    match lanes {
-        LANES => dst[..LANES].copy_from_slice(&v.0),
-        _ => store_partial(dst, v, lanes),
-    }
-}
-
-#[inline(never)]
-fn store_partial(dst: &mut [f32], v: &Lanes, lanes: usize) {
-    dst[..lanes].copy_from_slice(&v.0[..lanes]);
-}
-
-/// [`load`] without bounds checks, for the transforms' loads of a tile, whose bounds
-/// hold by construction.
-///
-/// # Safety
-/// `src` must be valid for `lanes` reads.
-#[inline(always)]
-unsafe fn load_unchecked(src: *const f32, lanes: usize) -> Lanes {
-    match lanes {
-        // SAFETY: the caller's promise.
-        LANES => Lanes(unsafe { src.cast::<[f32; LANES]>().read_unaligned() }),
-        // SAFETY: the caller's promise.
-        _ => load_partial(unsafe { std::slice::from_raw_parts(src, lanes) }, lanes),
-    }
-}
-
-/// [`store`] without bounds checks, for the transforms' stores of a tile, whose bounds
-/// hold by construction.
-///
-/// # Safety
-/// `dst` must be valid for `lanes` writes.
-#[inline(always)]
-unsafe fn store_unchecked(dst: *mut f32, v: &Lanes, lanes: usize) {
-    match lanes {
-        // SAFETY: the caller's promise.
-        LANES => unsafe { dst.cast::<[f32; LANES]>().write_unaligned(v.0) },
-        // SAFETY: the caller's promise.
-        _ => store_partial(
-            unsafe { std::slice::from_raw_parts_mut(dst, lanes) },
-            v,
-            lanes,
-        ),
-    }
 }
 
 #[cfg(test)]
