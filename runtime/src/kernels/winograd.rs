@@ -17,8 +17,8 @@
 //! per tile and channel, a quarter of im2row's patches.
 //!
 //! The larger tiles round more: the transforms' coefficients reach 8 (`Aᵀ`) and 1/24 (`G`),
-//! so an output differs from a direct convolution's by about 1e-5 of the values' size
-//! (F(2x2, 3x3): a few 1e-6), far below what training notices; the tests bound it.
+//! so an output differs from a direct convolution's by a few 1e-6 of the largest value
+//! (F(2x2, 3x3): about 1e-6), far below what training notices; the tests bound it.
 //!
 //! Layouts, for a group of images: `V` is `[36][tiles][channels]`, `M` and `Z`
 //! `[36][tiles][filters]`, and `U` `[36][channels][filters]`, so that each `ξ` is one
