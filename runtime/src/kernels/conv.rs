@@ -317,16 +317,29 @@ fn copy(dst: &mut [f32], src: &[f32]) {
 /// stay in a core's cache between im2row and the product that reads them.
 const GROUP_VALUES: usize = 1 << 17;
 
+/// Values of the groups' weight-gradient sums added up at a time by one thread.
+const SUM_RUN: usize = 1 << 13;
+
 /// The images of a batch of `batch`, in groups of consecutive images: each group is one
 /// matrix product, as large as the cache allows (products of one image are too small for the
 /// GEMM to run at speed), and there are many groups to keep every core busy. The groups
 /// depend on the batch and the geometry alone, which also fixes the order in which the
 /// weight gradients are summed.
+///
+/// Their number is even and their sizes differ by at most one image, so that two cores (or
+/// four) get equal shares: cut at the cache's limit, 128 images made 10 groups of 12 and one
+/// of 8, and one core waited for the other at the end of every pass.
 pub(super) fn groups(g: &Geometry, batch: usize) -> Vec<Range<usize>> {
-    let per_group = (GROUP_VALUES / g.lowered()).clamp(1, batch.max(1));
-    (0..batch)
-        .step_by(per_group)
-        .map(|start| start..(start + per_group).min(batch))
+    let per_group = (GROUP_VALUES / g.lowered()).max(1);
+    let count = batch.div_ceil(per_group).next_multiple_of(2).min(batch);
+    let (size, larger) = (batch / count.max(1), batch % count.max(1));
+    let mut start = 0;
+    (0..count)
+        .map(|i| {
+            let len = size + usize::from(i < larger);
+            start += len;
+            start - len..start
+        })
         .collect()
 }
 
@@ -384,8 +397,9 @@ pub(super) fn convolve(
 }
 
 /// The output of a batch of channels-last images `x`, channels-last
-/// (`[batch, positions, filters]`), and the patches of every image by group (kept for the
-/// weight gradient when `keep_cols`).
+/// (`[batch, positions, filters]`), the patches of every image by group (kept for the
+/// weight gradient when `keep_cols`), and the [`prepared`] weights (which the backward pass
+/// reads again).
 fn forward(
     x: &[f32],
     w: &[f32],
@@ -393,7 +407,7 @@ fn forward(
     g: &Geometry,
     activation: Elementwise,
     keep_cols: bool,
-) -> (Vec<f32>, Option<Buffer<f32>>) {
+) -> (Vec<f32>, Option<Buffer<f32>>, Buffer<f32>) {
     let batch = x.len() / g.image();
     let groups = groups(g, batch);
     let cols_len = g.lowered();
@@ -417,15 +431,16 @@ fn forward(
             let images = &x[group.start * g.image()..group.end * g.image()];
             convolve(g, images, count, &wt, b, activation, cols, y);
         });
-    (y, keep_cols.then_some(cols))
+    (y, keep_cols.then_some(cols), wt)
 }
 
-/// What the backward pass needs from the forward pass: the patches, the weights (shared with
-/// burn) and, where the activation's derivative needs it, the output.
+/// What the backward pass needs from the forward pass: the patches, the weights as the
+/// products read them and, where the activation's derivative needs it, the output.
 #[derive(Debug)]
 struct Saved<I: Backend> {
     cols: Buffer<f32>,
-    w: FloatTensor<I>,
+    /// The [`prepared`] weights.
+    wt: Buffer<f32>,
     /// The output, shared with burn, where the activation's derivative needs it.
     y: Option<FloatTensor<I>>,
     batch: usize,
@@ -442,21 +457,20 @@ pub(super) struct Grads {
 
 /// The gradients of a batch's convolution from the gradient of its output before the
 /// activation, which `grad_of(n, grad)` writes for image `n` into `grad`, channels-last
-/// (`[positions, filters]`). `cols` are the patches the forward pass kept, `w` burn's
-/// weights. Each group of images is one product per gradient; the groups' sums are added in
+/// (`[positions, filters]`). `cols` are the patches the forward pass kept, `wt` the
+/// [`prepared`] weights. Each group of images is one product per gradient; the groups' sums are added in
 /// order.
 pub(super) fn backward_from(
     g: &Geometry,
     batch: usize,
     cols: &[f32],
-    w: &[f32],
+    wt: &[f32],
     want_x: bool,
     grad_of: impl Fn(usize, &mut [f32]) + Sync,
 ) -> Grads {
     let (patch, positions, filters) = (g.patch(), g.positions(), g.filters);
     let (cols_len, out_len) = (g.lowered(), filters * positions);
     let groups = groups(g, batch);
-    let wt = prepared(g, w);
     let sums_len = filters + wt.len();
     let mut sums = buffer(groups.len() * sums_len);
     let mut x = buffer(if want_x { batch * g.image() } else { 0 }).into_vec();
@@ -483,7 +497,7 @@ pub(super) fn backward_from(
             let cols = &cols[group.start * cols_len..group.end * cols_len];
             if g.winograd() {
                 let x_part = want_x.then_some(x_part);
-                return winograd::backward(g, group.len(), cols, &wt, &grad, wt_sum, x_part);
+                return winograd::backward(g, group.len(), cols, wt, &grad, wt_sum, x_part);
             }
             let grad_m = MatRef::rows(&grad, rows, filters);
             let cols = MatRef::rows(cols, rows, patch);
@@ -493,7 +507,7 @@ pub(super) fn backward_from(
                 matmul(
                     &mut patch_grad,
                     grad_m,
-                    MatRef::rows(&wt, patch, filters).t(),
+                    MatRef::rows(wt, patch, filters).t(),
                     false,
                     Threads::One,
                 );
@@ -506,18 +520,23 @@ pub(super) fn backward_from(
                 }
             }
         });
-    // The groups in order.
-    let mut b = vec![0.0; filters];
-    let mut wt_total = vec![0.0; wt.len()];
-    for sum in sums.chunks_exact(sums_len) {
-        let (b_sum, wt_sum) = sum.split_at(filters);
-        b.iter_mut().zip(b_sum).for_each(|(t, s)| *t += s);
-        wt_total.iter_mut().zip(wt_sum).for_each(|(t, s)| *t += s);
-    }
+    // Each value summed over the groups in order; runs of values on both cores.
+    let mut total = buffer(sums_len);
+    total
+        .par_chunks_mut(SUM_RUN)
+        .enumerate()
+        .for_each(|(run, total)| {
+            total.fill(0.0);
+            for sum in sums.chunks_exact(sums_len) {
+                let sum = &sum[run * SUM_RUN..][..total.len()];
+                total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
+            }
+        });
+    let (b, wt_total) = total.split_at(filters);
     Grads {
         x: want_x.then_some(x),
-        w: unprepared(g, &wt_total),
-        b,
+        w: unprepared(g, wt_total),
+        b: b.to_vec(),
     }
 }
 
@@ -525,9 +544,8 @@ pub(super) fn backward_from(
 fn backward<I: Host>(saved: &Saved<I>, grad: &[f32], want_x: bool) -> Grads {
     let g = &saved.geometry;
     let out_len = g.filters * g.positions();
-    let w = I::slice(&saved.w);
     let y = saved.y.as_ref().map(|y| I::channels_last(y));
-    backward_from(g, saved.batch, &saved.cols, &w, want_x, |n, into| {
+    backward_from(g, saved.batch, &saved.cols, &saved.wt, want_x, |n, into| {
         into.copy_from_slice(&grad[n * out_len..][..out_len]);
         if let Some(y) = &y {
             saved
@@ -547,7 +565,7 @@ fn plain<I: Host>(
     let batch = x.dims()[0];
     let device = x.device();
     let (x, w, b) = (host::primitive(x), host::primitive(w), host::primitive(b));
-    let (y, _) = forward(
+    let (y, _, _) = forward(
         &I::channels_last(&x),
         &I::slice(&w),
         &I::slice(&b),
@@ -574,6 +592,7 @@ impl<I: Host> Backward<I, 3> for ConvBackward {
         I::recycle(grad);
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         register::<I>(grads, nodes, computed, saved.batch, &g, &device);
+        I::recycle_saved(ops.state, |s| vec![s.y]);
     }
 }
 
@@ -611,7 +630,7 @@ fn tracked<I: Host>(
     let batch = x.dims()[0];
     let device = x.device();
     let (x, w, b) = (host::tracked(x), host::tracked(w), host::tracked(b));
-    let (y, cols) = forward(
+    let (y, cols, wt) = forward(
         &I::channels_last(&x.primitive),
         &I::slice(&w.primitive),
         &I::slice(&b.primitive),
@@ -626,7 +645,7 @@ fn tracked<I: Host>(
         [&x, &w, &b],
         Arc::new(Saved {
             cols: cols.unwrap_or_default(),
-            w: w.primitive.clone(),
+            wt,
             y: saved_y,
             batch,
             geometry: g,
@@ -742,6 +761,34 @@ mod tests {
     #[test]
     fn chains_with_burn_on_flex() {
         chains_with_burn::<burn::backend::Flex>();
+    }
+
+    #[test]
+    fn groups_are_even_in_number_and_size_and_cover_the_batch_in_order() {
+        // The MNIST CNN's second layer (Winograd) and first (im2row's size sets the groups).
+        let second = Geometry::new([32, 13, 13], 64, 3, 1, Padding::Valid);
+        let first = Geometry::new([1, 28, 28], 32, 3, 1, Padding::Valid);
+        for (g, batch) in [(&second, 128), (&second, 127), (&first, 128), (&second, 1)] {
+            let groups = groups(g, batch);
+            let sizes: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+            assert!(
+                groups.len() == 1 || groups.len().is_multiple_of(2),
+                "{sizes:?}"
+            );
+            let (smallest, largest) = (sizes.iter().min(), sizes.iter().max());
+            assert!(largest.unwrap() - smallest.unwrap() <= 1, "{sizes:?}");
+            assert!(*largest.unwrap() <= (GROUP_VALUES / g.lowered()).max(1));
+            let ends: Vec<usize> = groups.iter().map(|group| group.end).collect();
+            let starts: Vec<usize> = groups.iter().map(|group| group.start).collect();
+            assert_eq!(starts[0], 0);
+            assert_eq!(starts[1..], ends[..ends.len() - 1], "consecutive");
+            assert_eq!(*ends.last().unwrap(), batch);
+        }
+        assert_eq!(
+            groups(&second, 128).len(),
+            12,
+            "not 11, one of them smaller"
+        );
     }
 
     #[test]

@@ -95,6 +95,9 @@ struct Forward {
     cols: Option<Buffer<f32>>,
     /// The convolution output of the first image, for a capture.
     first: Option<Vec<f32>>,
+    /// The weights as the pass read them: [`prepared`], or [`single_channel::tap_major`]
+    /// for the direct convolution.
+    weights: Buffer<f32>,
 }
 
 /// The fused pass over a batch of channels-last images, by groups of images; with
@@ -129,9 +132,9 @@ fn forward(
     } else {
         groups.iter().map(|_| Default::default()).collect()
     };
-    let (wt, taps) = match direct {
-        true => (Buffer::default(), single_channel::tap_major(g, w)),
-        false => (prepared(g, w), Vec::new()),
+    let wt = match direct {
+        true => single_channel::tap_major(g, w),
+        false => prepared(g, w),
     };
     let out_len = g.filters * positions;
     let first = Mutex::new(None);
@@ -146,7 +149,7 @@ fn forward(
             let cols = if keep_cols { kept } else { &mut own[..] };
             let images = &x[group.start * g.image()..group.end * g.image()];
             if direct {
-                single_channel::forward(g, window, activation, images, &taps, b, cols, y, at);
+                single_channel::forward(g, window, activation, images, &wt, b, cols, y, at);
                 if capture && group.start == 0 {
                     let image = first_output(g, &images[..g.image()], w, b, activation);
                     *first.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
@@ -172,6 +175,7 @@ fn forward(
         at,
         cols: keep_cols.then_some(cols),
         first: first.into_inner().unwrap_or_else(PoisonError::into_inner),
+        weights: wt,
     }
 }
 
@@ -279,8 +283,8 @@ fn plain<I: Host>(
 #[derive(Debug)]
 struct Saved<I: Backend> {
     cols: Buffer<f32>,
-    /// The weights, shared with burn.
-    w: FloatTensor<I>,
+    /// The weights as the forward pass read them ([`Forward::weights`]).
+    wt: Buffer<f32>,
     /// The pooled output, shared with burn: the activation's value at each window's maximum.
     y: FloatTensor<I>,
     /// Where each maximum was in its convolution plane, channels-last.
@@ -305,17 +309,17 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         let s = &ops.state;
         let (g, out_plane) = (s.geometry, s.window.out_plane());
         let pooled_len = g.filters * out_plane;
-        let (w, y) = (I::slice(&s.w), I::channels_last(&s.y));
+        let y = I::channels_last(&s.y);
         let filters = g.filters;
         let want_x = node_x.is_some();
         let computed = if single_channel::applies(&g, &s.window) {
             let groups = groups(&g, s.batch);
             let (window, act) = (&s.window, s.activation);
             single_channel::backward(
-                &g, window, act, &groups, &s.cols, &w, &grad, &y, &s.at, want_x,
+                &g, window, act, &groups, &s.cols, &s.wt, &grad, &y, &s.at, want_x,
             )
         } else {
-            backward_from(&g, s.batch, &s.cols, &w, want_x, |n, into| {
+            backward_from(&g, s.batch, &s.cols, &s.wt, want_x, |n, into| {
                 let range = n * pooled_len..(n + 1) * pooled_len;
                 let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &s.at[range]);
                 unpool(&s.window, filters, s.activation, grad, y, at, into);
@@ -325,6 +329,7 @@ impl<I: Host> Backward<I, 3> for ConvPoolBackward {
         I::recycle(incoming);
         let nodes = [node_x, node_w, node_b].map(|node| node.map(|node| node.id));
         conv::register::<I>(grads, nodes, computed, s.batch, &g, &device);
+        I::recycle_saved(ops.state, |s| vec![Some(s.y)]);
     }
 }
 
@@ -409,7 +414,7 @@ fn tracked<I: Host>(
         [&x, &w, &b],
         Arc::new(Saved {
             cols: pass.cols.unwrap_or_default(),
-            w: w.primitive.clone(),
+            wt: pass.weights,
             y: out.clone(),
             at: pass.at,
             batch,

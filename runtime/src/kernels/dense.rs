@@ -188,6 +188,7 @@ impl<I: Host> Backward<I, 3> for DenseBackward {
             let b = host::tensor::<I, 1>(computed.b, [units], &device);
             grads.register::<I>(node.id, host::primitive(b));
         }
+        I::recycle_saved(ops.state, |s| vec![Some(s.x), s.y]);
     }
 }
 

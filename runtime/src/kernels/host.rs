@@ -98,6 +98,20 @@ pub(crate) trait Host: Backend {
         }
     }
 
+    /// Keeps the buffers of the tensors that a backward pass's `state` held (the output an
+    /// activation's derivative read, say), where nothing else holds the state or them, once
+    /// the pass has read them. An output that burn owns is otherwise freed at the end of the
+    /// step, and the next step's kernel that needs as large a buffer has one allocated and
+    /// cleared on one core while the other waits.
+    fn recycle_saved<S>(
+        state: std::sync::Arc<S>,
+        tensors: impl FnOnce(S) -> Vec<Option<FloatTensor<Self>>>,
+    ) {
+        if let Ok(state) = std::sync::Arc::try_unwrap(state) {
+            tensors(state).into_iter().flatten().for_each(Self::recycle);
+        }
+    }
+
     /// The values of a batch of images `tensor` (burn's `[batch, channels, height, width]`)
     /// channels-last, `[batch, height, width, channels]`, as the convolutions read them:
     /// borrowed where the tensor already lies so in memory (a kernel's output, or the user's

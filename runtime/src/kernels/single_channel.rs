@@ -18,6 +18,7 @@
 use super::activation::Elementwise;
 use super::conv::{Geometry, Grads};
 use super::max_pool::Window;
+use super::workspace::{Buffer, buffer};
 use multiversion::multiversion;
 
 /// Filters computed at a time: one vector of AVX-512.
@@ -54,9 +55,9 @@ pub(super) fn lowered(g: &Geometry) -> usize {
 
 /// The weights as the loops read them, `[kernel value, filter]`, from burn's `[filter, 1,
 /// ky, kx]`.
-pub(super) fn tap_major(g: &Geometry, w: &[f32]) -> Vec<f32> {
+pub(super) fn tap_major(g: &Geometry, w: &[f32]) -> Buffer<f32> {
     let (taps, f) = (g.kernel * g.kernel, g.filters);
-    let mut wt = vec![0.0; taps * f];
+    let mut wt = buffer(taps * f);
     for (filter, kernel) in w.chunks_exact(taps).enumerate() {
         for (tap, value) in kernel.iter().enumerate() {
             wt[tap * f + filter] = *value;
@@ -257,7 +258,8 @@ fn keep_larger(max: &mut Lanes, arg: &mut [u32; LANES], values: &Lanes, p: u32) 
 
 /// The gradients of a batch from the pooled output's gradient `grad`, the pooled output `y`
 /// and `at` (channels-last, as [`forward`] wrote them), by the groups of images the forward
-/// pass used; `padded` is what it kept. The groups' sums are added in order.
+/// pass used; `padded` is what it kept and `wt` the weights it read ([`tap_major`]). The
+/// groups' sums are added in order.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn backward(
     g: &Geometry,
@@ -265,7 +267,7 @@ pub(super) fn backward(
     activation: Elementwise,
     groups: &[std::ops::Range<usize>],
     padded: &[f32],
-    w: &[f32],
+    wt: &[f32],
     grad: &[f32],
     y: &[f32],
     at: &[u32],
@@ -274,7 +276,6 @@ pub(super) fn backward(
     use rayon::prelude::*;
     let (taps, f) = (g.kernel * g.kernel, g.filters);
     let pooled = window.out_plane() * f;
-    let wt = tap_major(g, w);
     let positions = Positions::new(g, window);
     let batch = groups.last().map_or(0, |group| group.end);
     let mut x = vec![0.0; if want_x { batch * g.image() } else { 0 }];
@@ -299,7 +300,7 @@ pub(super) fn backward(
                 let (grad, y, at) = (&grad[range.clone()], &y[range.clone()], &at[range]);
                 dx.fill(0.0);
                 let dx_image = want_x.then_some(&mut dx[..]);
-                let reads = ((g, window, &positions, image, &wt[..]), grad, y, at);
+                let reads = ((g, window, &positions, image, wt), grad, y, at);
                 backward_image(reads, activation, dw, db, dx_image);
                 if want_x {
                     let x = &mut x[(n - group.start) * g.image()..][..g.image()];
