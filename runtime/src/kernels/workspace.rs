@@ -17,6 +17,12 @@ const KEPT: usize = 64;
 const MIN_LEN: usize = 1 << 12;
 const MAX_LEN: usize = 1 << 26;
 
+/// At most this many kept buffers of one length. A buffer that burn allocated (a reshaped
+/// batch) and a kernel recycled comes back every step and is asked for by none: unbounded,
+/// its copies filled the list, and the buffers that kernels do ask for were dropped and
+/// allocated again, cleared, every step. Beyond either bound, the oldest goes.
+const SAME_LEN: usize = 4;
+
 /// An element type whose buffers are kept.
 pub(crate) trait Element: Copy + Default + Send + 'static {
     /// The buffers kept.
@@ -61,7 +67,7 @@ pub(crate) fn buffer<T: Element>(len: usize) -> Buffer<T> {
             .filter(|(_, v)| v.len() >= len && v.len() / 2 <= len)
             .min_by_key(|(_, v)| v.len())
             .map(|(i, _)| i);
-        best.map(|i| kept.swap_remove(i))
+        best.map(|i| kept.remove(i))
     };
     let mut values = reused.unwrap_or_else(|| vec![T::default(); len]);
     let initialized = values.len();
@@ -83,9 +89,15 @@ impl<T: Element> Drop for Buffer<T> {
         // allocation.
         unsafe { values.set_len(self.initialized) };
         let mut kept = T::kept().lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < KEPT {
-            kept.push(values);
+        // Oldest first.
+        let same = kept.iter().filter(|v| v.len() == values.len()).count();
+        if same >= SAME_LEN {
+            let oldest = kept.iter().position(|v| v.len() == values.len());
+            oldest.map(|i| kept.remove(i));
+        } else if kept.len() >= KEPT {
+            kept.remove(0);
         }
+        kept.push(values);
     }
 }
 
@@ -173,5 +185,42 @@ mod tests {
             1,
             "a small buffer is not kept"
         );
+    }
+
+    /// An element type of this test alone.
+    #[derive(Clone, Copy, Default, Debug, PartialEq)]
+    struct Flood(u8);
+
+    impl Element for Flood {
+        fn kept() -> &'static Mutex<Vec<Vec<Self>>> {
+            static KEPT_FLOOD: Mutex<Vec<Vec<Flood>>> = Mutex::new(Vec::new());
+            &KEPT_FLOOD
+        }
+    }
+
+    #[test]
+    fn buffers_that_nobody_asks_for_leave_room_for_those_that_kernels_ask_for() {
+        let lengths = || -> Vec<usize> {
+            let kept = Flood::kept().lock().unwrap();
+            kept.iter().map(|v| v.len()).collect()
+        };
+        keep(vec![Flood(1); 50_000]);
+        // Each step, a buffer of one length comes back and none is asked for.
+        for step in 0..3 * KEPT {
+            keep(vec![Flood(2); 20_000]);
+            assert!(lengths().iter().filter(|&&len| len == 20_000).count() <= SAME_LEN);
+            if step % 7 == 0 {
+                // A kernel's own buffer, asked for and given back.
+                drop(buffer::<Flood>(50_000));
+            }
+        }
+        assert!(lengths().contains(&50_000), "{:?}", lengths());
+        // Buffers of many lengths: the oldest go first.
+        for len in 0..2 * KEPT {
+            keep(vec![Flood(3); 10_000 + len]);
+        }
+        let kept = lengths();
+        assert_eq!(kept.len(), KEPT);
+        assert_eq!(kept[0], 10_000 + KEPT, "the newest {KEPT}, oldest first");
     }
 }
