@@ -15,6 +15,8 @@
 //! - [`workspace`]: buffers reused from step to step.
 //! - [`adam`]: Adam's step in one pass per parameter.
 //! - [`dropout`]: Dropout's mask, hashed from one seed a step instead of drawn value by value.
+//! - [`cross_entropy`]: Classification's loss, its count of correct predictions and its
+//!   gradient, in one pass over each row.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
 //!   that compare outputs and every gradient with burn's own operations.
 //! - [`winograd`]: the products of a 3x3 convolution of stride 1 through Winograd's
@@ -31,6 +33,7 @@ pub(crate) mod activation;
 pub(crate) mod adam;
 pub(crate) mod conv;
 pub(crate) mod conv_pool;
+pub(crate) mod cross_entropy;
 pub(crate) mod dense;
 pub(crate) mod dropout;
 pub(crate) mod gemm;

@@ -34,11 +34,7 @@ impl<B: Backend> Classification<B> {
     /// - logits: `[batch, classes]` (the prediction before any softmax)
     /// - labels: `[batch]` class indices (as floats)
     pub fn forward(&self, logits: Tensor<B, 2>, labels: Tensor<B, 1>) -> BatchLoss<B> {
-        let [batch, _] = logits.dims();
-        let targets = labels.int().reshape([batch, 1]);
-        let log_probs = log_softmax(logits.clone(), 1);
-        let loss = log_probs.gather(1, targets.clone()).mean().neg();
-        let correct = logits.argmax(1).equal(targets).int().sum().float();
+        let (loss, correct) = crate::kernels::cross_entropy::cross_entropy(logits, labels);
         BatchLoss {
             loss,
             sums: correct,
