@@ -50,6 +50,13 @@ impl<B: Backend> Value<B> {
         }
     }
 
+    /// Hands this value's buffer to the kernels' workspace, where nothing else holds it, so
+    /// that the next step's kernels (or its batch) reuse it rather than allocate and clear
+    /// a new one.
+    pub(crate) fn recycle(self) {
+        crate::kernels::host::recycle(self.primitive);
+    }
+
     /// The batch rank (the element rank plus one).
     pub fn rank(&self) -> usize {
         self.rank

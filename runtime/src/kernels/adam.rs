@@ -121,21 +121,20 @@ impl FusedAdam {
                 p
             }
             // The parameter is shared (training keeps the last parameters whose loss was
-            // finite): the update writes a new buffer as it reads the old one, rather than
-            // copying it first, and leaves the new one unwritten until then.
+            // finite): the update writes another buffer as it reads the old one, rather than
+            // copying it first. The buffer is usually the parameter of two steps before,
+            // which training recycles when it lets it go (`host::recycle_params`): a new
+            // one would be faulted in page by page every step.
             Err(old) => {
                 let before = I::slice(&old);
-                let mut p = Vec::with_capacity(len);
-                in_chunks(&mut p.spare_capacity_mut()[..len], &g, &mut m, &mut v, {
+                let mut p = workspace::buffer(len).into_vec();
+                in_chunks(&mut p, &g, &mut m, &mut v, {
                     let before = &before;
                     move |at, p, g, m, v| {
                         let before = &before[at..][..p.len()];
                         update_into(step, p, before, g, m, v);
                     }
                 });
-                // SAFETY: `in_chunks` handed every one of the `len` values to the loop
-                // above, which wrote it.
-                unsafe { p.set_len(len) };
                 p
             }
         };
@@ -168,23 +167,16 @@ fn update_in_place(step: Step, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut 
     }
 }
 
-/// [`update_in_place`] writing into a new buffer `p` as it reads the old values `before`.
+/// [`update_in_place`] writing into another buffer `p` as it reads the old values `before`.
 #[cfg_attr(
     feature = "avx512",
     multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))
 )]
 #[cfg_attr(not(feature = "avx512"), multiversion(targets("x86_64+avx2+fma")))]
-fn update_into(
-    step: Step,
-    p: &mut [std::mem::MaybeUninit<f32>],
-    before: &[f32],
-    g: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-) {
+fn update_into(step: Step, p: &mut [f32], before: &[f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
     let values = p.iter_mut().zip(before).zip(g).zip(m).zip(v);
     for ((((p, b), g), m), v) in values {
-        p.write(b - step.change(*g, m, v));
+        *p = b - step.change(*g, m, v);
     }
 }
 

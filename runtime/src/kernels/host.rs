@@ -98,6 +98,13 @@ pub(crate) trait Host: Backend {
         }
     }
 
+    /// `tensor` in the dimensions `dims` (as many values), row-major: burn's reshape, which
+    /// on burn-ndarray copies every value; there, the same buffer where the values lie in
+    /// row-major order.
+    fn reshaped(tensor: FloatTensor<Self>, dims: &[usize]) -> FloatTensor<Self> {
+        Self::float_reshape(tensor, Shape::from(dims.to_vec()))
+    }
+
     /// Keeps the buffers of the tensors that a backward pass's `state` held (the output an
     /// activation's derivative read, say), where nothing else holds the state or them, once
     /// the pass has read them. An output that burn owns is otherwise freed at the end of the
@@ -253,6 +260,29 @@ impl Host for burn::backend::NdArray {
         }
     }
 
+    fn reshaped(tensor: FloatTensor<Self>, dims: &[usize]) -> FloatTensor<Self> {
+        use burn::backend::ndarray::NdArrayTensor;
+        match tensor {
+            NdArrayTensor::F32(storage)
+                if storage.is_owned()
+                    && storage.view().is_standard_layout()
+                    && storage.view().len() == dims.iter().product::<usize>() =>
+            {
+                // Owned: `into_owned` hands the array over, shared or not, without a copy;
+                // in row-major order, new dimensions are new strides over the same values.
+                let array = storage.into_owned();
+                let array = array
+                    .into_shape_with_order(dims.to_vec())
+                    .expect("row-major values of the same count take any dimensions");
+                NdArrayTensor::F32(array.into())
+            }
+            other => <Self as burn::tensor::ops::FloatTensorOps<Self>>::float_reshape(
+                other,
+                Shape::from(dims.to_vec()),
+            ),
+        }
+    }
+
     fn recycle(tensor: FloatTensor<Self>) {
         if let burn::backend::ndarray::NdArrayTensor::F32(storage) = tensor
             && storage.is_owned()
@@ -357,6 +387,40 @@ pub(crate) fn tracked<I: Backend, const D: usize>(
     tensor: Tensor<Autodiff<I>, D>,
 ) -> FloatTensor<Autodiff<I>> {
     tensor.into_primitive().tensor()
+}
+
+/// Keeps the buffer of a value that nothing else holds any more (a step's outputs, once its
+/// loss is computed) for a later kernel's [`buffer`](super::workspace::buffer), on the CPU
+/// backends; elsewhere it is dropped.
+pub(crate) fn recycle<B: Backend>(value: TensorPrimitive<B>) {
+    let TensorPrimitive::Float(tensor) = value else {
+        return;
+    };
+    on_cpu!(B, |I, mode| match mode {
+        Mode::Plain => I::recycle(cast::<_, FloatTensor<I>>(tensor)),
+        Mode::Tracked => I::recycle(cast::<_, FloatTensor<Autodiff<I>>>(tensor).primitive),
+    });
+}
+
+/// Keeps the buffers of a module's parameters that nothing else holds any more (the
+/// parameters training kept as the last finite ones, once newer ones replace them): Adam
+/// writes the next step's parameters into them.
+pub(crate) fn recycle_params<B: Backend, M: burn::module::Module<B>>(module: M) {
+    struct Recycler;
+    impl<B: Backend> burn::module::ModuleMapper<B> for Recycler {
+        fn map_float<const D: usize>(
+            &mut self,
+            param: burn::module::Param<Tensor<B, D>>,
+        ) -> burn::module::Param<Tensor<B, D>> {
+            let (id, tensor, mapper) = param.consume();
+            let device = tensor.device();
+            recycle(tensor.into_primitive());
+            // The module is dropped next: an empty tensor stands in.
+            let empty = Tensor::empty([0; D], &device);
+            burn::module::Param::from_mapped_value(id, empty, mapper)
+        }
+    }
+    drop(module.map(&mut Recycler));
 }
 
 /// The backward pass of an operation of one input: registers the input's gradient, which

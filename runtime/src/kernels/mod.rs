@@ -15,6 +15,8 @@
 //! - [`workspace`]: buffers reused from step to step.
 //! - [`adam`]: Adam's step in one pass per parameter.
 //! - [`dropout`]: Dropout's mask, hashed from one seed a step instead of drawn value by value.
+//! - [`rescale`]: Rescale's `x * scale + offset` in one pass.
+//! - [`reshape`]: Reshape and Flatten without copying the values.
 //! - [`cross_entropy`]: Classification's loss, its count of correct predictions and its
 //!   gradient, in one pass over each row.
 //! - [`dense`], [`conv`], [`max_pool`], [`conv_pool`] (Conv then MaxPool, fused): one operation each, forward and backward, with tests
@@ -39,6 +41,8 @@ pub(crate) mod dropout;
 pub(crate) mod gemm;
 pub(crate) mod host;
 pub(crate) mod max_pool;
+pub(crate) mod rescale;
+pub(crate) mod reshape;
 pub(crate) mod single_channel;
 pub(crate) mod winograd;
 pub(crate) mod workspace;

@@ -397,7 +397,7 @@ impl<B: AutodiffBackend> Model<B> {
                 };
                 let outputs = self.forward(values, self.plan.training, pass)?;
                 let batch = self.batch_loss(&outputs)?;
-                drop(outputs);
+                outputs.into_iter().flatten().for_each(Value::recycle);
                 let (loss, sums) = batch.read();
                 if !loss.is_finite() {
                     self.graph = last_finite;
@@ -407,7 +407,8 @@ impl<B: AutodiffBackend> Model<B> {
                         loss,
                     });
                 }
-                last_finite = self.graph.clone();
+                let replaced = std::mem::replace(&mut last_finite, self.graph.clone());
+                crate::kernels::host::recycle_params(replaced);
                 metrics.add(loss, &sums, chunk.len());
                 let mut batch_metrics = MetricSums::default();
                 batch_metrics.add(loss, &sums, chunk.len());

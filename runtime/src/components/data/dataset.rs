@@ -51,12 +51,18 @@ impl Dataset {
         &self.element
     }
 
-    /// The values of these elements, one after the other.
+    /// The values of these elements, one after the other: into a buffer that a step before
+    /// left (see [`Value::recycle`]), on both cores (a batch of MNIST images is 128 rows
+    /// read from all over 60 MB).
     pub fn gather(&self, indices: &[usize]) -> Vec<f32> {
+        use rayon::prelude::*;
         let n = self.element.element_count();
-        let mut out = Vec::with_capacity(indices.len() * n);
-        for &i in indices {
-            out.extend_from_slice(&self.values[i * n..(i + 1) * n]);
+        let mut out = crate::kernels::workspace::buffer(indices.len() * n).into_vec();
+        if n > 0 {
+            out.par_chunks_mut(n)
+                .zip(indices.par_iter())
+                .with_min_len(ROWS_PER_TASK.div_ceil(n))
+                .for_each(|(row, &i)| row.copy_from_slice(&self.values[i * n..(i + 1) * n]));
         }
         out
     }
@@ -66,6 +72,9 @@ impl Dataset {
         Value::from_values(self.gather(indices), indices.len(), &self.element, device)
     }
 }
+
+/// Values copied per rayon task, at least.
+const ROWS_PER_TASK: usize = 1 << 14;
 
 #[cfg(test)]
 mod tests {

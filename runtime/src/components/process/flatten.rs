@@ -8,6 +8,7 @@ use percept_catalogue::FlattenSettings;
 
 use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
+use crate::kernels::reshape::reshape;
 use crate::value::{Value, to_user_axes};
 
 /// A Flatten component. Images flatten in the user's layout (height, width, channels), so a
@@ -27,8 +28,11 @@ impl<B: Backend> Flatten<B> {
     /// - input: `[batch, ...]`
     /// - output: `[batch, values per element]`
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, 2> {
-        let batch = x.dims()[0];
-        x.permute(to_user_axes::<D>()).reshape([batch as i32, -1])
+        let dims = x.dims();
+        let values = dims[1..].iter().product();
+        // Without a copy on the CPU backends: an image's channels-last values are already in
+        // the user's order.
+        reshape(x.permute(to_user_axes::<D>()), [dims[0], values])
     }
 
 }

@@ -27,8 +27,7 @@ impl<B: Backend> Rescale<B> {
     /// # Shapes
     /// - input and output: `[batch, ...]`
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        x.mul_scalar(self.settings.scale)
-            .add_scalar(self.settings.offset)
+        crate::kernels::rescale::rescale(x, self.settings.scale, self.settings.offset)
     }
 
 }

@@ -8,6 +8,7 @@ use percept_catalogue::ReshapeSettings;
 
 use crate::component::{Builtin, Pass, Place, Meta, Parts, impl_component};
 use crate::error::Result;
+use crate::kernels::reshape::reshape;
 use crate::value::{Value, from_user_axes, to_user_axes};
 
 /// A Reshape component. Values keep their order in the user's layout (row-major
@@ -35,9 +36,7 @@ impl<B: Backend> Reshape<B> {
         let batch = x.dims()[0];
         let target = self.settings.shape.dims();
         let dims: [usize; O] = std::array::from_fn(|i| if i == 0 { batch } else { target[i - 1] });
-        x.permute(to_user_axes::<I>())
-            .reshape(dims)
-            .permute(from_user_axes::<O>())
+        reshape(x.permute(to_user_axes::<I>()), dims).permute(from_user_axes::<O>())
     }
 
     fn reshape_from<const I: usize>(&self, x: Tensor<B, I>) -> Value<B> {
