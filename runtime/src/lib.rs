@@ -14,8 +14,9 @@
 //! - [`backend`]: the burn backend the cargo features select.
 //! - [`engine`]: the model operations compiled here for those backends, which the code of
 //!   `model!` calls, so that a user's crate does not compile them again.
-//! - `kernels` (private): percept's own CPU kernels for Dense, Conv and MaxPool, custom
-//!   autodiff operations on the CPU backends.
+//! - `kernels` (private): percept's own CPU kernels for Dense, Conv, MaxPool, Dropout,
+//!   Rescale, Reshape, Flatten and Classification's loss, custom autodiff operations on the
+//!   CPU backends.
 #![warn(missing_docs)]
 
 pub mod backend;

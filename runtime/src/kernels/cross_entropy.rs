@@ -37,7 +37,17 @@ fn on_host<B: Backend, I: Host>(
     labels: Tensor<B, 1>,
 ) -> (Tensor<B, 1>, Tensor<B, 1>) {
     let [batch, classes] = logits.dims();
-    let values = labels.to_data().to_vec::<f32>().unwrap_or_default();
+    // Read in place (burn's `to_data` goes value by value through an iterator).
+    let values = match mode {
+        Mode::Plain => {
+            let labels = host::primitive(cast::<_, Tensor<I, 1>>(labels.clone()));
+            I::slice(&labels).into_owned()
+        }
+        Mode::Tracked => {
+            let labels = host::tracked(cast::<_, Tensor<Autodiff<I>, 1>>(labels.clone()));
+            I::slice(&labels.primitive).into_owned()
+        }
+    };
     let Some(indices) = class_indices(&values, batch, classes) else {
         return reference(logits, labels);
     };
