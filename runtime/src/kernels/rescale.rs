@@ -44,13 +44,20 @@ const CHUNK: usize = 1 << 14;
 /// `values[i] * scale + offset`, a multiplication then an addition as burn rounds them.
 fn affine(values: &[f32], scale: f32, offset: f32) -> Vec<f32> {
     let mut out = buffer(values.len()).into_vec();
-    out.par_chunks_mut(CHUNK)
-        .zip(values.par_chunks(CHUNK))
-        .for_each(|(out, values)| {
-            for (o, v) in out.iter_mut().zip(values) {
-                *o = v * scale + offset;
-            }
-        });
+    let run = |out: &mut [f32], values: &[f32]| {
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v * scale + offset;
+        }
+    };
+    if values.len() <= CHUNK {
+        // One chunk (one element to predict): handed to rayon from outside its pool, it
+        // would wait for a worker to wake, 20 us and more.
+        run(&mut out, values);
+    } else {
+        out.par_chunks_mut(CHUNK)
+            .zip(values.par_chunks(CHUNK))
+            .for_each(|(out, values)| run(out, values));
+    }
     out
 }
 
