@@ -144,21 +144,9 @@ fn tracked<I: Host, const D: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
+    use crate::kernels::testing::{assert_close, on_each_cpu_backend, output_and_grad, random};
 
     type Tracked<I> = Autodiff<I>;
-
-    /// The output and the input's gradient of `sum(f(x) * r)` for a seeded `r`.
-    fn output_and_grad<I: Backend>(
-        x: &Tensor<I, 3>,
-        f: impl Fn(Tensor<Tracked<I>, 3>) -> Tensor<Tracked<I>, 3>,
-    ) -> (Tensor<I, 3>, Tensor<I, 3>) {
-        let x = Tensor::<Tracked<I>, 3>::from_inner(x.clone()).require_grad();
-        let y = f(x.clone());
-        let r = Tensor::from_inner(random::<I, 3>(y.dims(), 99, &y.device()));
-        let grads = (y.clone() * r).sum().backward();
-        (y.inner(), x.grad(&grads).expect("x has a gradient"))
-    }
 
     /// On several sizes (one chunk, several, a short last one) and rates: every value is
     /// zeroed or scaled, about `rate` of them are zeroed, and the output and the gradient

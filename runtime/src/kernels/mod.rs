@@ -159,6 +159,18 @@ pub(crate) mod testing {
     }
     pub(crate) use on_each_cpu_backend;
 
+    /// The output of `f(x)` and the input's gradient of `sum(f(x) * r)` for a seeded `r`.
+    pub fn output_and_grad<I: Backend, const D1: usize, const D2: usize>(
+        x: &Tensor<I, D1>,
+        f: impl Fn(Tensor<Autodiff<I>, D1>) -> Tensor<Autodiff<I>, D2>,
+    ) -> (Tensor<I, D2>, Tensor<I, D1>) {
+        let x = Tensor::<Autodiff<I>, D1>::from_inner(x.clone()).require_grad();
+        let y = f(x.clone());
+        let r = Tensor::from_inner(random::<I, D2>(y.dims(), 99, &y.device()));
+        let grads = (y.clone() * r).sum().backward();
+        (y.inner(), x.grad(&grads).expect("x has a gradient"))
+    }
+
     /// The output of `f(x, w, b)` and the gradients of `sum(f(x, w, b) * r)` for a seeded `r`
     /// of dimensions `out`, with respect to `x`, `w` and `b`.
     pub fn tracked_grads<

@@ -111,19 +111,7 @@ fn tracked<I: Host, const D: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
-
-    /// The output and the input's gradient of `sum(f(x) * r)` for a seeded `r`.
-    fn output_and_grad<I: Backend>(
-        x: &Tensor<I, 3>,
-        f: impl Fn(Tensor<Autodiff<I>, 3>) -> Tensor<Autodiff<I>, 3>,
-    ) -> (Tensor<I, 3>, Tensor<I, 3>) {
-        let x = Tensor::<Autodiff<I>, 3>::from_inner(x.clone()).require_grad();
-        let y = f(x.clone());
-        let r = Tensor::from_inner(random::<I, 3>(y.dims(), 99, &y.device()));
-        let grads = (y.clone() * r).sum().backward();
-        (y.inner(), x.grad(&grads).expect("x has a gradient"))
-    }
+    use crate::kernels::testing::{assert_close, on_each_cpu_backend, output_and_grad, random};
 
     /// One chunk, several and a short last one, a permuted input: the same bits as burn's.
     fn matches_burn<I: Host>() {

@@ -61,19 +61,7 @@ fn tracked<I: Host, const D1: usize, const D2: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{assert_close, on_each_cpu_backend, random};
-
-    /// The output and the input's gradient of `sum(f(x) * r)` for a seeded `r`.
-    fn output_and_grad<I: Backend, const D1: usize, const D2: usize>(
-        x: &Tensor<I, D1>,
-        f: impl Fn(Tensor<Autodiff<I>, D1>) -> Tensor<Autodiff<I>, D2>,
-    ) -> (Tensor<I, D2>, Tensor<I, D1>) {
-        let x = Tensor::<Autodiff<I>, D1>::from_inner(x.clone()).require_grad();
-        let y = f(x.clone());
-        let r = Tensor::from_inner(random::<I, D2>(y.dims(), 99, &y.device()));
-        let grads = (y.clone() * r).sum().backward();
-        (y.inner(), x.grad(&grads).expect("x has a gradient"))
-    }
+    use crate::kernels::testing::{assert_close, on_each_cpu_backend, output_and_grad, random};
 
     /// Row-major inputs (shared with the output), a permuted one (which burn's reshape
     /// copies) and a sliced one: the values and the gradients are burn's, exactly.
