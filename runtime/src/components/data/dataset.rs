@@ -58,11 +58,18 @@ impl Dataset {
         use rayon::prelude::*;
         let n = self.element.element_count();
         let mut out = crate::kernels::workspace::buffer(indices.len() * n).into_vec();
-        if n > 0 {
+        let copy = |(row, &i): (&mut [f32], &usize)| {
+            row.copy_from_slice(&self.values[i * n..(i + 1) * n]);
+        };
+        if out.len() <= ROWS_PER_TASK {
+            // One task's worth (or elements of no values): handed to rayon from outside its
+            // pool (evaluating, say), it would wait for a worker to wake.
+            out.chunks_mut(n.max(1)).zip(indices).for_each(copy);
+        } else {
             out.par_chunks_mut(n)
                 .zip(indices.par_iter())
                 .with_min_len(ROWS_PER_TASK.div_ceil(n))
-                .for_each(|(row, &i)| row.copy_from_slice(&self.values[i * n..(i + 1) * n]));
+                .for_each(copy);
         }
         out
     }
@@ -91,6 +98,26 @@ mod tests {
         let data = Dataset::from_table(table);
         assert_eq!(data.len(), 3);
         assert_eq!(data.gather(&[2, 0]), [4.0, 5.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn gathers_a_large_batch_on_every_core_in_order() {
+        let (count, n) = (1000, 100);
+        let table = Table {
+            values: (0..count * n).map(|v| v as f32).collect(),
+            element_shape: vec![n],
+            count,
+            lines: None,
+        };
+        let data = Dataset::from_table(table);
+        let indices: Vec<usize> = (0..count).rev().step_by(3).collect();
+        assert!(indices.len() * n > ROWS_PER_TASK, "more than one task");
+        let batch = data.gather(&indices);
+        for (row, &i) in batch.chunks_exact(n).zip(&indices) {
+            assert_eq!(row[0], (i * n) as f32);
+            assert_eq!(row[n - 1], (i * n + n - 1) as f32);
+        }
+        assert_eq!(batch.len(), indices.len() * n);
     }
 
     #[test]
